@@ -25,7 +25,8 @@ typedef struct _RtmpOutputQueue RtmpOutputQueue;
 RtmpOutputQueue *rtmp_output_queue_new (void);
 void rtmp_output_queue_free (RtmpOutputQueue *queue);
 
-/* Copies @len (<= RTMP_OUTPUT_INLINE_MAX) bytes into the queue. */
+/* Copies @len (<= RTMP_OUTPUT_INLINE_MAX) bytes into the queue; appended to
+ * the last segment when that is inline and has room. */
 void rtmp_output_queue_push_inline (RtmpOutputQueue *queue, const guint8 *data,
     gsize len);
 /* References @len bytes of @bytes from @offset (transfer none: a reference
@@ -41,6 +42,8 @@ guint rtmp_output_queue_peek (RtmpOutputQueue *queue, RtmpOutputVector *vectors,
 void rtmp_output_queue_consume (RtmpOutputQueue *queue, gsize n_bytes);
 /* Bytes queued */
 gsize rtmp_output_queue_get_size (const RtmpOutputQueue *queue);
+/* Segments queued: the number of vectors a peek needs to see everything. */
+guint rtmp_output_queue_get_n_segments (const RtmpOutputQueue *queue);
 /* Bytes pushed since creation (a monotonically increasing write position),
  * so callers can tell when a given byte has left the queue. */
 guint64 rtmp_output_queue_get_pushed_total (const RtmpOutputQueue *queue);
