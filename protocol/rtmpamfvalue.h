@@ -6,6 +6,7 @@
 #define __RTMP_AMF_VALUE_H__
 
 #include <glib.h>
+#include "rtmplimits.h"
 
 G_BEGIN_DECLS
 
@@ -81,6 +82,13 @@ gdouble rtmp_amf_value_get_date (const RtmpAmfValue *value,
     gint16 *timezone_min);
 /* OBJECT (typed), VECTOR_OBJECT: NULL when anonymous */
 const gchar *rtmp_amf_value_peek_class_name (const RtmpAmfValue *value);
+/* Same, with the length (class names from the wire may hold NUL bytes) */
+const gchar *rtmp_amf_value_peek_class_name_len (const RtmpAmfValue *value,
+    gsize *len);
+/* OBJECT, VECTOR_OBJECT: @name of @len bytes (-1: NUL-terminated), NULL
+ * makes the value anonymous */
+void rtmp_amf_value_set_class_name (RtmpAmfValue *value, const gchar *name,
+    gssize len);
 
 /* NUMBER or INTEGER as a double: FALSE for any other type */
 gboolean rtmp_amf_value_to_number (const RtmpAmfValue *value, gdouble *number);
@@ -89,6 +97,10 @@ gboolean rtmp_amf_value_to_number (const RtmpAmfValue *value, gdouble *number);
 guint rtmp_amf_value_get_n_fields (const RtmpAmfValue *value);
 const RtmpAmfValue *rtmp_amf_value_peek_field_at (const RtmpAmfValue *value,
     guint index, const gchar **name);
+/* Like peek_field_at, for names that may hold NUL bytes (decoded names keep
+ * every byte they had on the wire): @name_len (nullable) */
+const RtmpAmfValue *rtmp_amf_value_peek_field_at_len (const RtmpAmfValue *value,
+    guint index, const gchar **name, gsize *name_len);
 /* NULL when absent */
 const RtmpAmfValue *rtmp_amf_value_peek_field (const RtmpAmfValue *value,
     const gchar *name);
@@ -101,6 +113,12 @@ void rtmp_amf_value_set_number_field (RtmpAmfValue *value, const gchar *name,
     gdouble number);
 void rtmp_amf_value_set_boolean_field (RtmpAmfValue *value, const gchar *name,
     gboolean boolean);
+/* Appends without looking for a field of the same name (decoders keep
+ * duplicates and wire order, in linear time): @name is @name_len bytes,
+ * @field (transfer full). Field names must not be empty: AMF0 and AMF3 end
+ * their field lists with an empty name. */
+void rtmp_amf_value_append_field (RtmpAmfValue *value, const gchar *name,
+    gsize name_len, RtmpAmfValue *field);
 
 /* Lookups for peer data: NULL / FALSE when the value is not an object-like
  * value, the field is absent or of another type. */
@@ -120,7 +138,9 @@ const RtmpAmfValue *rtmp_amf_value_peek_item (const RtmpAmfValue *value,
 void rtmp_amf_value_take_item (RtmpAmfValue *value, RtmpAmfValue *item);
 
 /* AMF3 object traits: the first @n_sealed fields are the sealed members;
- * the rest are dynamic members (only when @is_dynamic). */
+ * the rest are dynamic members (only when @is_dynamic). New objects have no
+ * sealed members and are dynamic, which is all AMF0 can carry: the AMF0
+ * encoder switches to AMF3 for objects with other traits. */
 void rtmp_amf_value_set_traits (RtmpAmfValue *value, guint n_sealed,
     gboolean is_dynamic);
 guint rtmp_amf_value_get_n_sealed (const RtmpAmfValue *value);
@@ -128,15 +148,54 @@ gboolean rtmp_amf_value_is_dynamic (const RtmpAmfValue *value);
 /* VECTOR_*: fixed-length flag; DICTIONARY: weak keys flag */
 gboolean rtmp_amf_value_get_flag (const RtmpAmfValue *value);
 
+/* True for the types that hold other values (objects, arrays, vectors,
+ * dictionaries) */
+gboolean rtmp_amf_type_is_container (RtmpAmfType type);
+
 /* A readable one-line rendering, for debug logs:
  * {app: "live", objectEncoding: 0, list: [1, "a"]}.
- * Stops after @max_len bytes (0 = no bound) and ends with "...". */
+ * Stops after @max_len bytes (0 = no bound) and ends with "..." (so at most
+ * @max_len + 3 bytes are appended). */
 void rtmp_amf_value_dump (const RtmpAmfValue *value, GString *out,
     gsize max_len);
 /* (transfer full): a newly allocated dump */
 gchar *rtmp_amf_value_dump_to_string (const RtmpAmfValue *value, gsize max_len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtmpAmfValue, rtmp_amf_value_free)
+
+/* --- decoder accounting, shared by the AMF0 and AMF3 decoders --- */
+
+/* What the decode of one message has used of its RtmpLimits. Every value
+ * decoded counts one element, and every copy made for a reference counts
+ * all the elements it copies; strings, byte arrays, field names and class
+ * names count their bytes. An AMF0 message that switches to AMF3 (marker
+ * 0x11) charges one budget across both codecs. */
+typedef struct
+{
+  const gchar *codec; /* "AMF0", "AMF3": prefix of error messages */
+  guint max_depth;
+  guint max_elements;
+  guint max_references;
+  gsize max_bytes;
+  guint n_elements;
+  gsize n_bytes;
+} RtmpAmfBudget;
+
+/* @limits (nullable): NULL means the defaults */
+void rtmp_amf_budget_init (RtmpAmfBudget *budget, const gchar *codec,
+    const RtmpLimits *limits);
+/* Adds @n_elements and @n_bytes; RTMP_ERROR_LIMIT naming @offset and the
+ * numbers when a limit is passed. */
+gboolean rtmp_amf_budget_charge (RtmpAmfBudget *budget, guint n_elements,
+    gsize n_bytes, gsize offset, GError **error);
+/* RTMP_ERROR_LIMIT when @depth containers nested in each other exceed
+ * amf_max_depth. */
+gboolean rtmp_amf_budget_check_depth (RtmpAmfBudget *budget, guint depth,
+    gsize offset, GError **error);
+/* RTMP_ERROR_LIMIT when a reference table named @table would grow past
+ * amf_max_references by adding one more entry to its @n_entries. */
+gboolean rtmp_amf_budget_check_table (RtmpAmfBudget *budget, const gchar *table,
+    guint n_entries, gsize offset, GError **error);
 
 G_END_DECLS
 
