@@ -160,7 +160,7 @@ GST_END_TEST;
 GST_START_TEST (test_bytes_reference)
 {
   g_autoptr (RtmpOutputQueue) queue = rtmp_output_queue_new ();
-  GBytes *payload = g_bytes_new (g_strdup ("hello"), 5);
+  GBytes *payload = g_bytes_new_take (g_strdup ("hello"), 5);
   g_autoptr (GByteArray) all = NULL;
 
   rtmp_output_queue_push_bytes (queue, payload, 1, 3);
