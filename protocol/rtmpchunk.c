@@ -101,6 +101,9 @@ typedef struct
   gboolean in_message;
   guint8 *buffer; /* owned; NULL when the length is 0 */
   guint32 received;
+  /* The one byte that starts a continuation chunk of this message when it
+   * has a one-byte basic header and no extended timestamp, else -1. */
+  gint continuation_byte;
 } ReaderStream;
 
 struct _RtmpChunkReader
@@ -468,6 +471,9 @@ apply_header (RtmpChunkReader *reader, const ChunkHeader *h,
     if (s->length == 0)
       return TRUE;
     s->in_message = TRUE;
+    s->continuation_byte = s->csid < CSID_MIN_TWO_BYTE && !s->extended
+        ? (gint) ((RTMP_CHUNK_TYPE_3 << 6) | s->csid)
+        : -1;
     s->buffer = g_malloc (s->length);
     reader->buffered_bytes += s->length;
   }
@@ -559,7 +565,7 @@ RtmpReadResult
 rtmp_chunk_reader_read (RtmpChunkReader *reader, const guint8 *data, gsize len,
     gsize *consumed, RtmpMessage **message, GError **error)
 {
-  gsize pos = 0;
+  RtmpBytesReader in;
   gsize used, need;
   ChunkHeader h;
   ParseResult res;
@@ -574,24 +580,58 @@ rtmp_chunk_reader_read (RtmpChunkReader *reader, const guint8 *data, gsize len,
   g_return_val_if_fail (error == NULL || *error == NULL, RTMP_READ_ERROR);
 
   *message = NULL;
+  rtmp_bytes_reader_init (&in, data, len);
 
   for (;;) {
     if (reader->current != NULL) {
       s = reader->current;
-      complete = read_payload (reader, data + pos, len - pos, &used);
-      pos += used;
-      if (complete)
-        goto message_complete;
-      if (reader->current != NULL)
-        break; /* all input used */
-      continue;
+      /* The payload of the current chunk, then of the following chunks
+       * while they continue the same message with a one-byte type 3 header
+       * and no extended timestamp: the common case, kept in a tight loop. */
+      for (;;) {
+        gsize n = MIN (reader->chunk_left, rtmp_bytes_reader_remaining (&in));
+        const guint8 *p;
+        guint8 b0;
+
+        rtmp_bytes_read_pointer (&in, n, &p);
+        memcpy (s->buffer + s->received, p, n);
+        s->received += n;
+        reader->chunk_left -= n;
+        if (reader->chunk_left > 0)
+          goto need_more;
+        if (s->received == s->length) {
+          reader->current = NULL;
+          goto message_complete;
+        }
+        if (!rtmp_bytes_peek_u8 (&in, &b0) || b0 != s->continuation_byte)
+          break;
+        rtmp_bytes_skip (&in, 1);
+        reader->chunk_left = MIN (reader->chunk_size, s->length - s->received);
+      }
+      reader->current = NULL;
     }
 
     if (reader->pending_len == 0) {
-      /* the common case: the whole header is in @data */
-      res = parse_header (reader, data + pos, len - pos, &h, &need, error);
+      guint8 b0;
+
+      /* the same kind of chunk, continuing a message on another chunk
+       * stream (audio between video chunks) */
+      if (rtmp_bytes_peek_u8 (&in, &b0) && (b0 >> 6) == RTMP_CHUNK_TYPE_3) {
+        s = reader->streams.small[b0 & 0x3f];
+        if (s != NULL && s->in_message && b0 == s->continuation_byte) {
+          rtmp_bytes_skip (&in, 1);
+          reader->current = s;
+          reader->chunk_left
+              = MIN (reader->chunk_size, s->length - s->received);
+          continue;
+        }
+      }
+
+      /* otherwise the whole header is usually in @data */
+      res = parse_header (reader, rtmp_bytes_reader_peek_pointer (&in),
+          rtmp_bytes_reader_remaining (&in), &h, &need, error);
       if (res == PARSE_OK) {
-        pos += h.len;
+        rtmp_bytes_skip (&in, h.len);
         if (apply_header (reader, &h, &s))
           goto message_complete;
         continue;
@@ -612,12 +652,14 @@ rtmp_chunk_reader_read (RtmpChunkReader *reader, const guint8 *data, gsize len,
       if (res == PARSE_ERROR)
         goto failed;
       g_assert (need > reader->pending_len && need <= MAX_HEADER_LEN);
-      take = MIN (need - reader->pending_len, len - pos);
+      take
+          = MIN (need - reader->pending_len, rtmp_bytes_reader_remaining (&in));
       if (take == 0)
         goto need_more;
-      memcpy (reader->pending + reader->pending_len, data + pos, take);
+      memcpy (reader->pending + reader->pending_len,
+          rtmp_bytes_reader_peek_pointer (&in), take);
+      rtmp_bytes_skip (&in, take);
       reader->pending_len += take;
-      pos += take;
     }
 
     complete = apply_header (reader, &h, &s);
@@ -636,14 +678,14 @@ rtmp_chunk_reader_read (RtmpChunkReader *reader, const guint8 *data, gsize len,
   }
 
 need_more:
-  g_assert (pos == len);
+  g_assert (rtmp_bytes_reader_remaining (&in) == 0);
   *consumed = len;
   reader->bytes_read += len;
   return RTMP_READ_NEED_MORE;
 
 message_complete:
-  *consumed = pos;
-  reader->bytes_read += pos;
+  *consumed = in.pos;
+  reader->bytes_read += in.pos;
   if (!finish_message (reader, s, message, error))
     goto failed;
   return RTMP_READ_OK;
