@@ -339,6 +339,7 @@ rtmp_aggregate_split (const RtmpMessage *aggregate, GPtrArray *messages,
   guint32 first_timestamp = 0;
   gboolean have_first = FALSE;
   guint32 size = 0, back_pointer = 0;
+  gsize header_start = 0;
 
   rtmp_bytes_reader_init (&r, data, len);
 
@@ -348,6 +349,7 @@ rtmp_aggregate_split (const RtmpMessage *aggregate, GPtrArray *messages,
     gsize offset;
     RtmpMessage *sub;
 
+    header_start = r.pos;
     if (!rtmp_bytes_read_u8 (&r, &type) || !rtmp_bytes_read_u24_be (&r, &size)
         || !rtmp_bytes_read_u24_be (&r, &ts_low)
         || !rtmp_bytes_read_u8 (&r, &ts_high)
@@ -386,7 +388,7 @@ truncated_header : {
   g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
       "aggregate message: sub-message header truncated at offset "
       "%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT,
-      r.pos, len);
+      header_start, len);
   goto fail;
 }
 truncated_body : {
