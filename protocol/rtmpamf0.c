@@ -5,7 +5,6 @@
 #include "rtmpamf3.h"
 #include "rtmpbytes.h"
 
-#include <math.h>
 #include <string.h>
 
 /* An entry of the AMF0 reference table (AMF0 §2.9): objects, typed objects,
@@ -687,20 +686,13 @@ convert_items (RtmpAmfValue *dst, const RtmpAmfValue *src)
         rtmp_amf0_convert (rtmp_amf_value_peek_item (src, i)));
 }
 
+/* String keys name the field as they are; numbers and other keys by their
+ * dump ("7", "1.5", "{a: 1}") */
 static gchar *
 dictionary_key_name (const RtmpAmfValue *key)
 {
-  gdouble number;
-
   if (rtmp_amf_value_get_type (key) == RTMP_AMF_TYPE_STRING)
     return g_strdup (rtmp_amf_value_peek_string (key, NULL));
-  if (rtmp_amf_value_to_number (key, &number)) {
-    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-    if (number == (gdouble) (gint64) number && fabs (number) < 1e15)
-      return g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) number);
-    return g_strdup (g_ascii_dtostr (buf, sizeof (buf), number));
-  }
   return rtmp_amf_value_dump_to_string (key, 256);
 }
 

@@ -80,8 +80,7 @@ GBytes *rtmp_amf0_encode_values (const RtmpAmfValue *const *values,
  * objects lose their traits (sealed members become ordinary fields);
  * XML -> XML_DOCUMENT; BYTE_ARRAY -> STRING of the same bytes; VECTOR_* ->
  * STRICT_ARRAY of NUMBER (or converted items); DICTIONARY -> ECMA_ARRAY
- * whose names are the string keys, numbers written out, or the dump of
- * other keys. */
+ * whose names are the string keys, or the dump of other keys ("7", "1.5"). */
 RtmpAmfValue *rtmp_amf0_convert (const RtmpAmfValue *value);
 
 G_END_DECLS

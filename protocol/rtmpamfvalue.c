@@ -930,7 +930,8 @@ dump_number (Dump *d, gdouble number)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-  if (number == (gdouble) (gint64) number && number > -1e15 && number < 1e15
+  /* range first: casting a double out of gint64's range is undefined */
+  if (number > -1e15 && number < 1e15 && number == (gdouble) (gint64) number
       && !(number == 0 && signbit (number)))
     put_printf (d, "%" G_GINT64_FORMAT, (gint64) number);
   else {

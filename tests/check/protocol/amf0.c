@@ -1003,6 +1003,27 @@ GST_START_TEST (test_convert)
 
 GST_END_TEST;
 
+/* found by fuzz-amf0: a Dictionary key of 3.17638e+24 was cast to gint64
+ * (undefined behaviour) when naming the ECMA array field */
+GST_START_TEST (test_convert_huge_dictionary_key)
+{
+  g_autoptr (RtmpAmfValue) dict = rtmp_amf_value_new_dictionary (FALSE);
+  g_autoptr (RtmpAmfValue) converted = NULL;
+  const gchar *name;
+
+  rtmp_amf_value_take_item (dict, rtmp_amf_value_new_number (3.17638e+24));
+  rtmp_amf_value_take_item (dict, rtmp_amf_value_new_null ());
+  rtmp_amf_value_take_item (dict, rtmp_amf_value_new_number (-2));
+  rtmp_amf_value_take_item (dict, rtmp_amf_value_new_null ());
+  converted = rtmp_amf0_convert (dict);
+  rtmp_amf_value_peek_field_at (converted, 0, &name);
+  fail_unless_equals_string (name, "3.17638e+24");
+  rtmp_amf_value_peek_field_at (converted, 1, &name);
+  fail_unless_equals_string (name, "-2");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_decode_all_empty)
 {
   g_autoptr (GPtrArray) values = rtmp_amf0_decode_all (NULL, 0, NULL, NULL);
@@ -1038,6 +1059,7 @@ amf0_suite (void)
   tcase_add_test (tc, test_bad_markers);
   tcase_add_test (tc, test_amf3_switch);
   tcase_add_test (tc, test_convert);
+  tcase_add_test (tc, test_convert_huge_dictionary_key);
   tcase_add_test (tc, test_decode_all_empty);
   return s;
 }

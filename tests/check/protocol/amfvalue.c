@@ -306,6 +306,23 @@ GST_START_TEST (test_dump)
 
 GST_END_TEST;
 
+/* found by fuzz-amf0: integral-looking checks cast huge doubles to gint64
+ * (undefined behaviour) */
+GST_START_TEST (test_dump_huge_numbers)
+{
+  g_autoptr (RtmpAmfValue) arr = rtmp_amf_value_new_strict_array ();
+
+  rtmp_amf_value_take_item (arr, rtmp_amf_value_new_number (2.923e48));
+  rtmp_amf_value_take_item (arr, rtmp_amf_value_new_number (-1e19));
+  rtmp_amf_value_take_item (arr, rtmp_amf_value_new_number (NAN));
+  rtmp_amf_value_take_item (arr, rtmp_amf_value_new_number (-INFINITY));
+  rtmp_amf_value_take_item (arr, rtmp_amf_value_new_number (999999999999999));
+  check_dump (arr, 0, "[2.923e+48, -1e+19, nan, -inf, 999999999999999]",
+      __LINE__);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_budget)
 {
   RtmpLimits limits;
@@ -365,6 +382,7 @@ amfvalue_suite (void)
   tcase_add_test (tc, test_items_traits_flags);
   tcase_add_test (tc, test_copy_equal);
   tcase_add_test (tc, test_dump);
+  tcase_add_test (tc, test_dump_huge_numbers);
   tcase_add_test (tc, test_budget);
   return s;
 }
