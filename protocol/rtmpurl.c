@@ -175,6 +175,14 @@ bad_url (GError **error, const gchar *text, const gchar *format, ...)
   return FALSE;
 }
 
+/* The (valid UTF-8) character at @p, quoted: the byte alone would not be
+ * valid UTF-8 in a message when it starts a multibyte character. */
+static gchar *
+quote_char (const gchar *p)
+{
+  return g_strdup_printf ("'%.*s'", (gint) (g_utf8_next_char (p) - p), p);
+}
+
 static gboolean
 is_host_char (gchar c)
 {
@@ -202,9 +210,11 @@ parse_ipv6_literal (const gchar *text, const gchar *start, gsize len,
       return bad_url (error, text,
           "IPv6 zone in '[%s]' must be written %%25 and a name", literal);
     for (i = 3; zone[i] != '\0'; i++) {
-      if (!is_unreserved (zone[i]))
-        return bad_url (error, text, "invalid character '%c' in IPv6 zone",
-            zone[i]);
+      if (!is_unreserved (zone[i])) {
+        g_autofree gchar *c = quote_char (zone + i);
+
+        return bad_url (error, text, "invalid character %s in IPv6 zone", c);
+      }
     }
     /* "%25" stands for '%' */
     memmove (zone + 1, zone + 3, strlen (zone + 3) + 1);
@@ -320,8 +330,11 @@ parse_authority (const gchar *text, const gchar *start, gsize len, RtmpUrl *url,
             error))
       return FALSE;
     if (close + 1 < end) {
-      if (close[1] != ':')
-        return bad_url (error, text, "unexpected '%c' after ']'", close[1]);
+      if (close[1] != ':') {
+        g_autofree gchar *c = quote_char (close + 1);
+
+        return bad_url (error, text, "unexpected %s after ']'", c);
+      }
       port = close + 2;
     }
   } else {

@@ -258,6 +258,14 @@ static const BadUrl bad_urls[] = {
   { "rtmp://[fe80::1%25e+0]/a/s",
       "rtmp://[fe80::1%25e+0]/a/s: invalid "
       "character '+' in IPv6 zone" },
+  /* found by fuzz-url: a multibyte character quoted by its first byte made
+   * the message invalid UTF-8 */
+  { "rtmp://[fe80::1%25e\xc3\xb6]/a/s",
+      "rtmp://[fe80::1%25e\xc3\xb6]/a/s: "
+      "invalid character '\xc3\xb6' in IPv6 zone" },
+  { "rtmp://[::1]\xc3\xb6/a/s",
+      "rtmp://[::1]\xc3\xb6/a/s: unexpected "
+      "'\xc3\xb6' after ']'" },
   { "rtmp://ho st/a/s", "rtmp://ho st/a/s: invalid character ' ' in host" },
   { "rtmp://h?x/a/s", "rtmp://h?x/a/s: invalid character '?' in host" },
   { "rtmp://h\xc3\xb6/a/s",
@@ -306,6 +314,7 @@ GST_START_TEST (test_bad_urls)
     fail_unless (g_error_matches (error, RTMP_ERROR, RTMP_ERROR_BAD_URL), "%s",
         bad_urls[i].text);
     fail_unless_equals_string (error->message, bad_urls[i].message);
+    fail_unless (g_utf8_validate (error->message, -1, NULL));
     fail_unless (strstr (error->message, "secret") == NULL);
     fail_unless (strstr (error->message, "sec/ret") == NULL);
     /* without an error to fill */
