@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* FLV: audio and video tag header parsers and writers (legacy FLV and
- * Enhanced RTMP). */
+ * Enhanced RTMP) and script tag helpers. */
 
 #include "rtmpflv.h"
 #include "rtmpbytes.h"
@@ -744,4 +744,92 @@ rtmp_flv_append_track_header (GByteArray *out, guint8 multitrack_type,
   rtmp_bytes_append_u8 (out, track_id);
   if (multitrack_type != RTMP_FLV_MULTITRACK_ONE_TRACK)
     rtmp_bytes_append_u24_be (out, track_len);
+}
+
+/* --- script tags --- */
+
+#define AMF0_STRING_MARKER 0x02
+#define SET_DATA_FRAME_LEN (3 + sizeof (RTMP_FLV_SET_DATA_FRAME) - 1)
+
+gboolean
+rtmp_flv_script_peek_name (const guint8 *data, gsize len, const guint8 **name,
+    gsize *name_len)
+{
+  RtmpBytesReader r;
+  guint8 marker;
+  guint16 n;
+  const guint8 *p;
+
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+
+  rtmp_bytes_reader_init (&r, data, len);
+  if (!rtmp_bytes_read_u8 (&r, &marker) || marker != AMF0_STRING_MARKER
+      || !rtmp_bytes_read_u16_be (&r, &n)
+      || !rtmp_bytes_read_pointer (&r, n, &p))
+    return FALSE;
+  if (name != NULL)
+    *name = p;
+  if (name_len != NULL)
+    *name_len = n;
+  return TRUE;
+}
+
+static gboolean
+first_name_is (const guint8 *data, gsize len, const gchar *expected)
+{
+  const guint8 *name;
+  gsize name_len;
+
+  return rtmp_flv_script_peek_name (data, len, &name, &name_len)
+      && name_len == strlen (expected)
+      && memcmp (name, expected, name_len) == 0;
+}
+
+gboolean
+rtmp_flv_script_is_on_metadata (const guint8 *data, gsize len)
+{
+  return first_name_is (data, len, "onMetaData");
+}
+
+gboolean
+rtmp_flv_script_has_set_data_frame (const guint8 *data, gsize len)
+{
+  return first_name_is (data, len, RTMP_FLV_SET_DATA_FRAME);
+}
+
+GBytes *
+rtmp_flv_script_strip_set_data_frame (GBytes *body)
+{
+  gsize len;
+  const guint8 *data;
+
+  g_return_val_if_fail (body != NULL, NULL);
+
+  data = g_bytes_get_data (body, &len);
+  if (!rtmp_flv_script_has_set_data_frame (data, len))
+    return g_bytes_ref (body);
+  return g_bytes_new_from_bytes (body, SET_DATA_FRAME_LEN,
+      len - SET_DATA_FRAME_LEN);
+}
+
+GBytes *
+rtmp_flv_script_add_set_data_frame (GBytes *body)
+{
+  gsize len;
+  const guint8 *data;
+  guint8 *out;
+
+  g_return_val_if_fail (body != NULL, NULL);
+
+  data = g_bytes_get_data (body, &len);
+  if (rtmp_flv_script_has_set_data_frame (data, len))
+    return g_bytes_ref (body);
+
+  out = g_malloc (SET_DATA_FRAME_LEN + len);
+  out[0] = AMF0_STRING_MARKER;
+  rtmp_bytes_put_u16_be (out + 1, SET_DATA_FRAME_LEN - 3);
+  memcpy (out + 3, RTMP_FLV_SET_DATA_FRAME, SET_DATA_FRAME_LEN - 3);
+  if (len > 0)
+    memcpy (out + SET_DATA_FRAME_LEN, data, len);
+  return g_bytes_new_take (out, SET_DATA_FRAME_LEN + len);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* FLV: audio/video tag header parsers and writers (legacy FLV and Enhanced
- * RTMP v1/v2). */
+ * RTMP v1/v2) and byte-level helpers for script (onMetaData)
+ * tags. */
 
 #ifndef __RTMP_FLV_H__
 #define __RTMP_FLV_H__
@@ -289,6 +290,27 @@ void rtmp_flv_append_composition_time (GByteArray *out, gint32 ms);
  * (including the composition time when there is one). */
 void rtmp_flv_append_track_header (GByteArray *out, guint8 multitrack_type,
     guint32 fourcc, guint8 track_id, guint32 track_len);
+
+/* --- script tags (byte-level, AMF0 string = 0x02, u16 length, bytes) --- */
+
+/* The name RTMP publishers send before "onMetaData" in a data message (as
+ * an AMF0 string: 16 bytes); players receive the message without it. */
+#define RTMP_FLV_SET_DATA_FRAME "@setDataFrame"
+
+/* Borrows the first AMF0 value of @data when it is a complete string. */
+gboolean rtmp_flv_script_peek_name (const guint8 *data, gsize len,
+    const guint8 **name, gsize *name_len);
+/* The first value is the string "onMetaData" (strip "@setDataFrame"
+ * first). */
+gboolean rtmp_flv_script_is_on_metadata (const guint8 *data, gsize len);
+/* The first value is the string "@setDataFrame". */
+gboolean rtmp_flv_script_has_set_data_frame (const guint8 *data, gsize len);
+/* Returns (transfer full) @body without its leading "@setDataFrame" string,
+ * as a slice (no copy), or a new reference to @body when it has none. */
+GBytes *rtmp_flv_script_strip_set_data_frame (GBytes *body);
+/* Returns (transfer full) @body with a leading "@setDataFrame" string (a
+ * copy), or a new reference to @body when it already has one. */
+GBytes *rtmp_flv_script_add_set_data_frame (GBytes *body);
 
 G_END_DECLS
 

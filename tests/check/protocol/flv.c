@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for rtmpflv: the audio and video tag header parsers and
- * writers for legacy FLV and Enhanced RTMP. */
+ * writers for legacy FLV and Enhanced RTMP, and the script tag helpers. */
 
 #include <gst/check/gstcheck.h>
 #include <string.h>
@@ -36,6 +36,16 @@ static const guint8 legacy_av1_13_keyframe[]
 static const guint8 h263_disposable[] = { 0x32, 0x00, 0x00, 0x84 };
 static const guint8 vp6_keyframe[] = { 0x14, 0x00, 0x00, 0x78, 0x46 };
 static const guint8 legacy_command_start_seek[] = { 0x57, 0x00 };
+/* script */
+static const guint8 on_metadata[] = { 0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't',
+  'a', 'D', 'a', 't', 'a', 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 'd', 'u',
+  'r', 'a', 't', 'i', 'o', 'n', 0x00, 0x40, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x09 };
+static const guint8 set_data_frame_on_metadata[] = { 0x02, 0x00, 0x0d, '@', 's',
+  'e', 't', 'D', 'a', 't', 'a', 'F', 'r', 'a', 'm', 'e', 0x02, 0x00, 0x0a, 'o',
+  'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 0x08, 0x00, 0x00, 0x00, 0x01,
+  0x00, 0x08, 'd', 'u', 'r', 'a', 't', 'i', 'o', 'n', 0x00, 0x40, 0x24, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09 };
 /* Enhanced RTMP video */
 static const guint8 hevc_sequence_start[] = { 0x90, 'h', 'v', 'c', '1', 0x01,
   0x01, 0x60, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5d, 0xf0,
@@ -936,6 +946,75 @@ GST_START_TEST (test_audio_ex_header_writer)
 
 GST_END_TEST;
 
+/* --- script tags --- */
+
+GST_START_TEST (test_script_on_metadata)
+{
+  const guint8 *name;
+  gsize name_len;
+
+  fail_unless (
+      rtmp_flv_script_is_on_metadata (on_metadata, sizeof (on_metadata)));
+  fail_if (
+      rtmp_flv_script_has_set_data_frame (on_metadata, sizeof (on_metadata)));
+  fail_if (rtmp_flv_script_is_on_metadata (set_data_frame_on_metadata,
+      sizeof (set_data_frame_on_metadata)));
+  fail_unless (rtmp_flv_script_has_set_data_frame (set_data_frame_on_metadata,
+      sizeof (set_data_frame_on_metadata)));
+
+  fail_unless (rtmp_flv_script_peek_name (on_metadata, sizeof (on_metadata),
+      &name, &name_len));
+  fail_unless_equals_int (name_len, 10);
+  fail_unless (name == on_metadata + 3);
+
+  /* only a complete AMF0 string counts */
+  fail_if (rtmp_flv_script_is_on_metadata (on_metadata, 12));
+  fail_if (rtmp_flv_script_peek_name (on_metadata, 2, NULL, NULL));
+  fail_if (rtmp_flv_script_peek_name (NULL, 0, NULL, NULL));
+  fail_if (
+      rtmp_flv_script_is_on_metadata ((const guint8 *) "\x0c\x00\x00"
+                                                       "\x00\x0aonMetaData",
+          15));
+  /* "onMetaDataX" is another name */
+  fail_if (rtmp_flv_script_is_on_metadata ((const guint8 *) "\x02\x00\x0b"
+                                                            "onMetaDataX",
+      14));
+  fail_unless (rtmp_flv_script_is_on_metadata ((const guint8 *) "\x02\x00\x0a"
+                                                                "onMetaData",
+      13));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_script_set_data_frame)
+{
+  g_autoptr (GBytes) plain
+      = g_bytes_new_static (on_metadata, sizeof (on_metadata));
+  g_autoptr (GBytes) prefixed = g_bytes_new_static (set_data_frame_on_metadata,
+      sizeof (set_data_frame_on_metadata));
+  g_autoptr (GBytes) added = rtmp_flv_script_add_set_data_frame (plain);
+  g_autoptr (GBytes) added_again = rtmp_flv_script_add_set_data_frame (added);
+  g_autoptr (GBytes) stripped = rtmp_flv_script_strip_set_data_frame (prefixed);
+  g_autoptr (GBytes) stripped_again
+      = rtmp_flv_script_strip_set_data_frame (stripped);
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr (GBytes) empty_added = rtmp_flv_script_add_set_data_frame (empty);
+
+  /* byte-exact both ways */
+  fail_unless (g_bytes_equal (added, prefixed));
+  fail_unless (g_bytes_equal (stripped, plain));
+  /* stripping is a slice; no double prefix, no double strip */
+  fail_unless ((const guint8 *) g_bytes_get_data (stripped, NULL)
+      == set_data_frame_on_metadata + 16);
+  fail_unless (added_again == added);
+  fail_unless (stripped_again == stripped);
+  fail_unless_equals_int (g_bytes_get_size (empty_added), 16);
+  fail_unless (rtmp_flv_script_has_set_data_frame (
+      g_bytes_get_data (empty_added, NULL), 16));
+}
+
+GST_END_TEST;
+
 static Suite *
 flv_suite (void)
 {
@@ -960,6 +1039,11 @@ flv_suite (void)
   tcase_add_test (tc, test_audio_multitrack_many_codecs);
   tcase_add_test (tc, test_audio_errors);
   tcase_add_test (tc, test_audio_ex_header_writer);
+
+  tc = tcase_create ("script");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_script_on_metadata);
+  tcase_add_test (tc, test_script_set_data_frame);
 
   return s;
 }
