@@ -1,11 +1,468 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* FLV: audio and video tag header parsers and writers (legacy FLV and
- * Enhanced RTMP) and script tag helpers. */
+/* FLV: the incremental tag reader, header/tag writers, audio and video tag
+ * header parsers (legacy FLV and Enhanced RTMP) and script tag helpers. */
 
 #include "rtmpflv.h"
 #include "rtmpbytes.h"
 
 #include <string.h>
+
+/* --- tags --- */
+
+void
+rtmp_flv_tag_free (RtmpFlvTag *tag)
+{
+  if (tag == NULL)
+    return;
+  g_bytes_unref (tag->payload);
+  g_free (tag);
+}
+
+/* --- reader --- */
+
+typedef enum
+{
+  STATE_START,       /* an FLV header or the first tag */
+  STATE_FILE_HEADER, /* collecting the 9-byte header */
+  STATE_HEADER_SKIP, /* skipping DataOffset - 9 extra header bytes */
+  STATE_TRAILER,     /* collecting a PreviousTagSize */
+  STATE_TAG_HEADER,  /* collecting an 11-byte tag header */
+  STATE_BODY,        /* collecting a tag body */
+} ReaderState;
+
+struct _RtmpFlvReader
+{
+  RtmpLimits limits;
+  ReaderState state;
+  gboolean failed;
+
+  /* bytes consumed since creation or reset */
+  guint64 offset;
+
+  /* a header or PreviousTagSize split across pieces */
+  guint8 held[RTMP_FLV_TAG_HEADER_LEN];
+  gsize held_len;
+
+  gboolean have_header;
+  RtmpFlvHeader header;
+  guint32 skip_left;
+
+  /* the tag being read */
+  guint64 tag_offset;
+  guint8 tag_type;
+  guint32 tag_timestamp;
+  guint32 data_size;
+  /* owned: body assembled from several pieces, body_len of data_size
+   * bytes so far */
+  guint8 *body;
+  gsize body_len;
+  /* owned: the complete body, waiting for the PreviousTagSize; NULL in
+   * STATE_TRAILER means PreviousTagSize0 after the FLV header */
+  GBytes *payload;
+};
+
+RtmpFlvReader *
+rtmp_flv_reader_new (const RtmpLimits *limits)
+{
+  RtmpFlvReader *reader = g_new0 (RtmpFlvReader, 1);
+
+  if (limits != NULL)
+    reader->limits = *limits;
+  else
+    rtmp_limits_init_default (&reader->limits);
+  reader->state = STATE_START;
+  return reader;
+}
+
+static void
+clear_tag (RtmpFlvReader *reader)
+{
+  g_clear_pointer (&reader->body, g_free);
+  reader->body_len = 0;
+  g_clear_pointer (&reader->payload, g_bytes_unref);
+}
+
+void
+rtmp_flv_reader_free (RtmpFlvReader *reader)
+{
+  if (reader == NULL)
+    return;
+  clear_tag (reader);
+  g_free (reader);
+}
+
+void
+rtmp_flv_reader_reset (RtmpFlvReader *reader)
+{
+  g_return_if_fail (reader != NULL);
+
+  clear_tag (reader);
+  reader->state = STATE_START;
+  reader->failed = FALSE;
+  reader->offset = 0;
+  reader->held_len = 0;
+  reader->have_header = FALSE;
+  memset (&reader->header, 0, sizeof (reader->header));
+  reader->skip_left = 0;
+}
+
+gboolean
+rtmp_flv_reader_get_header (const RtmpFlvReader *reader, RtmpFlvHeader *header)
+{
+  g_return_val_if_fail (reader != NULL, FALSE);
+
+  if (reader->have_header && header != NULL)
+    *header = reader->header;
+  return reader->have_header;
+}
+
+guint64
+rtmp_flv_reader_get_offset (const RtmpFlvReader *reader)
+{
+  g_return_val_if_fail (reader != NULL, 0);
+
+  return reader->offset;
+}
+
+gboolean
+rtmp_flv_reader_has_partial (const RtmpFlvReader *reader)
+{
+  g_return_val_if_fail (reader != NULL, FALSE);
+
+  return !(reader->state == STATE_START
+      || (reader->state == STATE_TAG_HEADER && reader->held_len == 0));
+}
+
+/* Returns @need contiguous bytes: straight from @data when nothing is held
+ * and enough remain, else from reader->held once it has filled up; NULL
+ * when the piece ran out (what there was is held). */
+static const guint8 *
+collect (RtmpFlvReader *reader, const guint8 *data, gsize len, gsize *pos,
+    gsize need)
+{
+  gsize avail = len - *pos;
+  gsize take;
+
+  if (reader->held_len == 0 && avail >= need) {
+    const guint8 *p = data + *pos;
+
+    *pos += need;
+    return p;
+  }
+  if (avail == 0)
+    return NULL;
+
+  take = MIN (need - reader->held_len, avail);
+  memcpy (reader->held + reader->held_len, data + *pos, take);
+  reader->held_len += take;
+  *pos += take;
+  if (reader->held_len < need)
+    return NULL;
+  reader->held_len = 0;
+  return reader->held;
+}
+
+static gboolean
+parse_file_header (RtmpFlvReader *reader, const guint8 *p, GError **error)
+{
+  RtmpBytesReader r;
+  const guint8 *signature;
+  guint32 header_len;
+
+  rtmp_bytes_reader_init (&r, p, RTMP_FLV_HEADER_LEN);
+  rtmp_bytes_read_pointer (&r, 3, &signature);
+  rtmp_bytes_read_u8 (&r, &reader->header.version);
+  rtmp_bytes_read_u8 (&r, &reader->header.flags);
+  rtmp_bytes_read_u32_be (&r, &header_len);
+
+  if (memcmp (signature, "FLV", 3) != 0) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+        "FLV header: signature %02x %02x %02x, expected \"FLV\"", signature[0],
+        signature[1], signature[2]);
+    return FALSE;
+  }
+  if (reader->header.version != 1) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_UNSUPPORTED,
+        "FLV header: version %u, only version 1 is supported",
+        reader->header.version);
+    return FALSE;
+  }
+  if (header_len < RTMP_FLV_HEADER_LEN) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+        "FLV header: header size %u, less than %u", header_len,
+        RTMP_FLV_HEADER_LEN);
+    return FALSE;
+  }
+  /* Skipping costs no memory, but a garbage DataOffset would silently
+   * swallow the stream: bound it like a tag. */
+  if (header_len - RTMP_FLV_HEADER_LEN > reader->limits.max_message_bytes) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_LIMIT,
+        "FLV header: header size %u exceeds limit %u", header_len,
+        reader->limits.max_message_bytes + RTMP_FLV_HEADER_LEN);
+    return FALSE;
+  }
+
+  reader->header.header_len = header_len;
+  reader->have_header = TRUE;
+  reader->skip_left = header_len - RTMP_FLV_HEADER_LEN;
+  return TRUE;
+}
+
+static gboolean
+parse_tag_header (RtmpFlvReader *reader, const guint8 *p, GError **error)
+{
+  RtmpBytesReader r;
+  guint8 type_byte, ts_high;
+  guint32 ts_low, stream_id;
+  guint8 type;
+
+  rtmp_bytes_reader_init (&r, p, RTMP_FLV_TAG_HEADER_LEN);
+  rtmp_bytes_read_u8 (&r, &type_byte);
+  rtmp_bytes_read_u24_be (&r, &reader->data_size);
+  rtmp_bytes_read_u24_be (&r, &ts_low);
+  rtmp_bytes_read_u8 (&r, &ts_high);
+  /* StreamID: always 0 (E.4.1), not used */
+  rtmp_bytes_read_u24_be (&r, &stream_id);
+
+  /* E.4.1: Reserved UB[2] (0), Filter UB[1], TagType UB[5] */
+  type = type_byte & 0x1f;
+  if ((type_byte & 0xc0) != 0
+      || (type != RTMP_FLV_TAG_AUDIO && type != RTMP_FLV_TAG_VIDEO
+          && type != RTMP_FLV_TAG_SCRIPT)) {
+    if (memcmp (p, "FLV", 3) == 0)
+      g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+          "tag at offset %" G_GUINT64_FORMAT
+          ": an FLV header where a tag should be (a second stream needs a "
+          "reader reset)",
+          reader->tag_offset);
+    else
+      g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+          "tag at offset %" G_GUINT64_FORMAT ": unknown tag type %u (0x%02x)",
+          reader->tag_offset, type_byte, type_byte);
+    return FALSE;
+  }
+  if (type_byte & 0x20) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_UNSUPPORTED,
+        "tag at offset %" G_GUINT64_FORMAT
+        ": encrypted tag (Filter bit set, type %u) not supported",
+        reader->tag_offset, type);
+    return FALSE;
+  }
+  if (reader->data_size > reader->limits.max_message_bytes) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_LIMIT,
+        "tag at offset %" G_GUINT64_FORMAT ": data size %u exceeds limit %u",
+        reader->tag_offset, reader->data_size,
+        reader->limits.max_message_bytes);
+    return FALSE;
+  }
+
+  reader->tag_type = type;
+  /* E.4.1: TimestampExtended holds the upper 8 bits */
+  reader->tag_timestamp = ((guint32) ts_high << 24) | ts_low;
+  return TRUE;
+}
+
+static gboolean
+check_trailer (RtmpFlvReader *reader, const guint8 *p, GError **error)
+{
+  RtmpBytesReader r;
+  guint32 previous_tag_size, expected;
+
+  rtmp_bytes_reader_init (&r, p, RTMP_FLV_TAG_TRAILER_LEN);
+  rtmp_bytes_read_u32_be (&r, &previous_tag_size);
+
+  if (reader->payload == NULL) {
+    if (previous_tag_size != 0) {
+      g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+          "FLV header: previous tag size %u, expected 0", previous_tag_size);
+      return FALSE;
+    }
+    return TRUE;
+  }
+
+  expected = RTMP_FLV_TAG_HEADER_LEN + reader->data_size;
+  if (previous_tag_size != expected) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+        "tag at offset %" G_GUINT64_FORMAT
+        ": previous tag size %u, expected %u",
+        reader->tag_offset, previous_tag_size, expected);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+RtmpReadResult
+rtmp_flv_reader_read (RtmpFlvReader *reader, GBytes *input, gsize offset,
+    gsize *consumed, RtmpFlvTag **tag, GError **error)
+{
+  const guint8 *data;
+  const guint8 *p;
+  gsize len, pos = offset, avail;
+  RtmpReadResult result = RTMP_READ_NEED_MORE;
+
+  g_return_val_if_fail (reader != NULL, RTMP_READ_ERROR);
+  g_return_val_if_fail (input != NULL, RTMP_READ_ERROR);
+  g_return_val_if_fail (consumed != NULL, RTMP_READ_ERROR);
+  g_return_val_if_fail (tag != NULL, RTMP_READ_ERROR);
+  g_return_val_if_fail (!reader->failed, RTMP_READ_ERROR);
+
+  data = g_bytes_get_data (input, &len);
+  g_return_val_if_fail (offset <= len, RTMP_READ_ERROR);
+
+  *tag = NULL;
+
+  while (result == RTMP_READ_NEED_MORE) {
+    switch (reader->state) {
+      case STATE_START:
+        if (pos == len)
+          goto out;
+        /* 'F' is no tag type (E.4.1), so a header is told from a tag by
+         * its first byte. */
+        reader->state = data[pos] == 'F' ? STATE_FILE_HEADER : STATE_TAG_HEADER;
+        break;
+
+      case STATE_FILE_HEADER:
+        p = collect (reader, data, len, &pos, RTMP_FLV_HEADER_LEN);
+        if (p == NULL)
+          goto out;
+        if (!parse_file_header (reader, p, error))
+          goto failed;
+        reader->state
+            = reader->skip_left > 0 ? STATE_HEADER_SKIP : STATE_TRAILER;
+        break;
+
+      case STATE_HEADER_SKIP:
+        avail = MIN (len - pos, reader->skip_left);
+        pos += avail;
+        reader->skip_left -= avail;
+        if (reader->skip_left > 0)
+          goto out;
+        reader->state = STATE_TRAILER;
+        break;
+
+      case STATE_TRAILER:
+        p = collect (reader, data, len, &pos, RTMP_FLV_TAG_TRAILER_LEN);
+        if (p == NULL)
+          goto out;
+        if (!check_trailer (reader, p, error))
+          goto failed;
+        if (reader->payload != NULL) {
+          RtmpFlvTag *t = g_new0 (RtmpFlvTag, 1);
+
+          t->type = reader->tag_type;
+          t->timestamp = reader->tag_timestamp;
+          t->offset = reader->tag_offset;
+          t->payload = g_steal_pointer (&reader->payload);
+          *tag = t;
+          result = RTMP_READ_OK;
+        }
+        reader->state = STATE_TAG_HEADER;
+        break;
+
+      case STATE_TAG_HEADER:
+        if (reader->held_len == 0)
+          reader->tag_offset = reader->offset + (pos - offset);
+        p = collect (reader, data, len, &pos, RTMP_FLV_TAG_HEADER_LEN);
+        if (p == NULL)
+          goto out;
+        if (!parse_tag_header (reader, p, error))
+          goto failed;
+        reader->state = STATE_BODY;
+        break;
+
+      case STATE_BODY:
+        avail = len - pos;
+        if (reader->body == NULL && avail >= reader->data_size) {
+          /* the whole body is in this piece: a slice, no copy */
+          reader->payload
+              = g_bytes_new_from_bytes (input, pos, reader->data_size);
+          pos += reader->data_size;
+          reader->state = STATE_TRAILER;
+          break;
+        }
+        if (avail == 0)
+          goto out;
+        /* Split across pieces: reserve the body once (DataSize is bounded
+         * by max_message_bytes) and copy each byte into it once. */
+        if (reader->body == NULL)
+          reader->body = g_malloc (reader->data_size);
+        avail = MIN (avail, reader->data_size - reader->body_len);
+        memcpy (reader->body + reader->body_len, data + pos, avail);
+        reader->body_len += avail;
+        pos += avail;
+        if (reader->body_len < reader->data_size)
+          goto out;
+        reader->payload = g_bytes_new_take (g_steal_pointer (&reader->body),
+            reader->data_size);
+        reader->body_len = 0;
+        reader->state = STATE_TRAILER;
+        break;
+    }
+  }
+
+out:
+  *consumed = pos - offset;
+  reader->offset += *consumed;
+  return result;
+
+failed:
+  reader->failed = TRUE;
+  *consumed = pos - offset;
+  reader->offset += *consumed;
+  return RTMP_READ_ERROR;
+}
+
+/* --- writers --- */
+
+gsize
+rtmp_flv_write_header (guint8 *out, guint8 flags)
+{
+  out[0] = 'F';
+  out[1] = 'L';
+  out[2] = 'V';
+  out[3] = 1;
+  out[4] = flags;
+  rtmp_bytes_put_u32_be (out + 5, RTMP_FLV_HEADER_LEN);
+  rtmp_bytes_put_u32_be (out + RTMP_FLV_HEADER_LEN, 0);
+  return RTMP_FLV_FILE_HEADER_LEN;
+}
+
+gsize
+rtmp_flv_write_tag_header (guint8 *out, guint8 type, guint32 data_size,
+    guint32 timestamp)
+{
+  g_return_val_if_fail (data_size <= RTMP_FLV_MAX_DATA_SIZE, 0);
+
+  out[0] = type;
+  rtmp_bytes_put_u24_be (out + 1, data_size);
+  rtmp_bytes_put_u24_be (out + 4, timestamp & 0xffffff);
+  out[7] = timestamp >> 24;
+  rtmp_bytes_put_u24_be (out + 8, 0);
+  return RTMP_FLV_TAG_HEADER_LEN;
+}
+
+gsize
+rtmp_flv_write_tag_trailer (guint8 *out, guint32 data_size)
+{
+  g_return_val_if_fail (data_size <= RTMP_FLV_MAX_DATA_SIZE, 0);
+
+  return rtmp_bytes_put_u32_be (out, RTMP_FLV_TAG_HEADER_LEN + data_size);
+}
+
+void
+rtmp_flv_append_tag (GByteArray *out, guint8 type, guint32 timestamp,
+    const guint8 *body, gsize body_len)
+{
+  guint8 b[RTMP_FLV_TAG_HEADER_LEN];
+
+  g_return_if_fail (body_len <= RTMP_FLV_MAX_DATA_SIZE);
+
+  g_byte_array_append (out, b,
+      rtmp_flv_write_tag_header (b, type, body_len, timestamp));
+  if (body_len > 0)
+    g_byte_array_append (out, body, body_len);
+  g_byte_array_append (out, b, rtmp_flv_write_tag_trailer (b, body_len));
+}
 
 /* --- audio/video tag headers --- */
 

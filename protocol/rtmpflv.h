@@ -1,15 +1,127 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* FLV: audio/video tag header parsers and writers (legacy FLV and Enhanced
- * RTMP v1/v2) and byte-level helpers for script (onMetaData)
- * tags. */
+/* FLV: an incremental reader of FLV byte streams, header and tag writers,
+ * audio/video tag header parsers (legacy FLV and Enhanced RTMP v1/v2) and
+ * byte-level helpers for script (onMetaData) tags. */
 
 #ifndef __RTMP_FLV_H__
 #define __RTMP_FLV_H__
 
 #include <glib.h>
 #include "rtmperror.h"
+#include "rtmplimits.h"
 
 G_BEGIN_DECLS
+
+/* FLV spec v10.1 Annex E.2/E.3: the file header is 9 bytes (DataOffset may
+ * say more), each tag has an 11-byte header and is followed by a 4-byte
+ * PreviousTagSize; PreviousTagSize0, right after the header, is 0. */
+#define RTMP_FLV_HEADER_LEN 9
+#define RTMP_FLV_TAG_HEADER_LEN 11
+#define RTMP_FLV_TAG_TRAILER_LEN 4
+/* header + PreviousTagSize0: what rtmp_flv_write_header () writes */
+#define RTMP_FLV_FILE_HEADER_LEN \
+  (RTMP_FLV_HEADER_LEN + RTMP_FLV_TAG_TRAILER_LEN)
+/* DataSize is a 24-bit field */
+#define RTMP_FLV_MAX_DATA_SIZE 0xFFFFFF
+
+/* Tag types: the same numbers as RTMP message types 8, 9 and 18 */
+typedef enum
+{
+  RTMP_FLV_TAG_AUDIO = 8,
+  RTMP_FLV_TAG_VIDEO = 9,
+  RTMP_FLV_TAG_SCRIPT = 18,
+} RtmpFlvTagType;
+
+/* FLV header TypeFlags */
+typedef enum
+{
+  RTMP_FLV_HEADER_FLAG_VIDEO = 0x01,
+  RTMP_FLV_HEADER_FLAG_AUDIO = 0x04,
+} RtmpFlvHeaderFlags;
+
+typedef struct
+{
+  guint8 version;     /* always 1: other versions are refused */
+  guint8 flags;       /* RtmpFlvHeaderFlags, reserved bits kept as read */
+  guint32 header_len; /* DataOffset: 9, or more with skipped extra bytes */
+} RtmpFlvHeader;
+
+typedef struct
+{
+  guint8 type;       /* RtmpFlvTagType */
+  guint32 timestamp; /* ms: 24 bits + 8-bit extension (the high byte) */
+  GBytes *payload;   /* owned: the tag body (DataSize bytes) */
+  guint64 offset;    /* of the tag header in the stream (since the reader
+                      * was created or reset) */
+} RtmpFlvTag;
+
+void rtmp_flv_tag_free (RtmpFlvTag *tag);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtmpFlvTag, rtmp_flv_tag_free)
+
+/* --- reader --- */
+
+typedef struct _RtmpFlvReader RtmpFlvReader;
+
+/* @limits (transfer none, copied; NULL = defaults): max_message_bytes
+ * bounds each tag's DataSize and the extra bytes of an FLV header whose
+ * DataOffset is more than 9. */
+RtmpFlvReader *rtmp_flv_reader_new (const RtmpLimits *limits);
+void rtmp_flv_reader_free (RtmpFlvReader *reader);
+
+/* Reads at most one tag from the bytes of @input that start at @offset.
+ *
+ * The stream is an optional FLV header followed by PreviousTagSize0, then
+ * tags, each followed by its PreviousTagSize; without a header it starts
+ * with a tag. A tag is returned once its PreviousTagSize has been read and
+ * checked, so RTMP_READ_OK always means a complete, verified tag, and
+ * *consumed counts the bytes used from @offset up to and including that
+ * field. On RTMP_READ_NEED_MORE every byte from @offset was consumed (parsed
+ * or held), *consumed == size - @offset, and nothing is wrong yet.
+ *
+ * *tag (transfer full): its payload is a g_bytes_new_from_bytes () slice of
+ * @input when the whole body lies inside @input (no copy; the tag then keeps
+ * @input alive), or a buffer assembled from several pieces in which each
+ * byte was copied once.
+ *
+ * Errors (RTMP_ERROR): MALFORMED for a bad signature, a PreviousTagSize that
+ * does not match ("tag at offset N: previous tag size X, expected Y", where
+ * N is the offset of the tag whose size it is), an unknown tag type; LIMIT
+ * for a DataSize above max_message_bytes; UNSUPPORTED for an FLV version
+ * other than 1 and for encrypted (Filter bit) tags. After an error the reader
+ * must be freed or reset. */
+RtmpReadResult rtmp_flv_reader_read (RtmpFlvReader *reader, GBytes *input,
+    gsize offset, gsize *consumed, RtmpFlvTag **tag, GError **error);
+
+/* TRUE once a complete FLV header was read; @header (nullable) receives it. */
+gboolean rtmp_flv_reader_get_header (const RtmpFlvReader *reader,
+    RtmpFlvHeader *header);
+/* Bytes consumed since creation or the last reset. */
+guint64 rtmp_flv_reader_get_offset (const RtmpFlvReader *reader);
+/* TRUE when bytes of an incomplete header or tag have been consumed (the
+ * stream would end in the middle of an item). */
+gboolean rtmp_flv_reader_has_partial (const RtmpFlvReader *reader);
+/* Drops any partial tag and starts over: the next byte may begin an FLV
+ * header again and offsets restart at 0 (for a new stream after a flush). */
+void rtmp_flv_reader_reset (RtmpFlvReader *reader);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtmpFlvReader, rtmp_flv_reader_free)
+
+/* --- writers --- */
+
+/* Writes the 9-byte FLV header (version 1, @flags: RtmpFlvHeaderFlags) and
+ * PreviousTagSize0: RTMP_FLV_FILE_HEADER_LEN bytes. Returns the bytes
+ * written. */
+gsize rtmp_flv_write_header (guint8 *out, guint8 flags);
+/* Writes an 11-byte tag header; @data_size at most RTMP_FLV_MAX_DATA_SIZE.
+ * The body follows, then rtmp_flv_write_tag_trailer (). */
+gsize rtmp_flv_write_tag_header (guint8 *out, guint8 type, guint32 data_size,
+    guint32 timestamp);
+/* Writes the 4-byte PreviousTagSize that follows a body of @data_size. */
+gsize rtmp_flv_write_tag_trailer (guint8 *out, guint32 data_size);
+/* Appends a whole tag (header, @body, trailer), copying @body. */
+void rtmp_flv_append_tag (GByteArray *out, guint8 type, guint32 timestamp,
+    const guint8 *body, gsize body_len);
 
 /* --- video tag headers --- */
 

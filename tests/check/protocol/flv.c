@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for rtmpflv: the audio and video tag header parsers and
- * writers for legacy FLV and Enhanced RTMP, and the script tag helpers. */
+/* Unit tests for rtmpflv: the incremental reader (whole, byte by byte, at
+ * every split point, truncated, malformed), the writers, and the audio and
+ * video tag header parsers for legacy FLV and Enhanced RTMP. */
 
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
 #include "rtmpflv.h"
+
+/* fail_unless () reports a checkpoint to the parent process on every call;
+ * the helpers below check millions of times, so they only call into check
+ * when something is wrong. */
+#define CHECK(cond, ...) \
+  do { \
+    if (G_UNLIKELY (!(cond))) \
+      fail (__VA_ARGS__); \
+  } while (0)
 
 /* --- vectors: tag bodies --- */
 
@@ -121,6 +131,942 @@ static const guint8 audio_multitrack_many_tracks_aac[] = { 0x95, 0x11, 'm', 'p',
   '4', 'a', 0x00, 0x00, 0x00, 0x02, 0x21, 0x10, 0x01, 0x00, 0x00, 0x01, 0x21 };
 static const guint8 audio_mod_ex_timestamp_offset[]
     = { 0x97, 0x02, 0x00, 0x03, 0xe8, 0x01, 'O', 'p', 'u', 's', 0xfc };
+
+/* --- stream helpers --- */
+
+typedef struct
+{
+  guint8 type;
+  guint32 timestamp;
+  const guint8 *body;
+  gsize body_len;
+} ExpectedTag;
+
+#define TAG(type, ts, body) \
+  { \
+    type, ts, body, sizeof (body) \
+  }
+
+static GBytes *
+piece_new (const guint8 *data, gsize len)
+{
+  /* a copy, so that every piece has its own address range */
+  return g_bytes_new (len > 0 ? data : NULL, len);
+}
+
+/* Feeds @pieces in order; appends tags to @tags. Returns RTMP_READ_ERROR
+ * (with @error set) or RTMP_READ_NEED_MORE once every piece is consumed. */
+static RtmpReadResult
+read_pieces (guint line, RtmpFlvReader *reader, GBytes **pieces, guint n_pieces,
+    GPtrArray *tags, GError **error)
+{
+  guint i;
+
+  for (i = 0; i < n_pieces; i++) {
+    gsize len = g_bytes_get_size (pieces[i]);
+    gsize pos = 0;
+
+    for (;;) {
+      RtmpFlvTag *tag = (RtmpFlvTag *) 0x1;
+      gsize consumed = G_MAXSIZE;
+      RtmpReadResult res = rtmp_flv_reader_read (reader, pieces[i], pos,
+          &consumed, &tag, error);
+
+      CHECK (consumed <= len - pos,
+          "line %u: consumed %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT, line,
+          consumed, len - pos);
+      pos += consumed;
+      if (res == RTMP_READ_ERROR) {
+        CHECK (error == NULL || *error != NULL, "line %u", line);
+        CHECK (tag == NULL, "line %u: tag set on error", line);
+        return res;
+      }
+      if (res == RTMP_READ_NEED_MORE) {
+        CHECK (pos == len, "line %u: NEED_MORE left %" G_GSIZE_FORMAT " bytes",
+            line, len - pos);
+        CHECK (tag == NULL, "line %u: tag set on NEED_MORE", line);
+        break;
+      }
+      CHECK (res == RTMP_READ_OK, "line %u: result %d", line, res);
+      CHECK (tag != NULL, "line %u", line);
+      g_ptr_array_add (tags, tag);
+    }
+  }
+  return RTMP_READ_NEED_MORE;
+}
+
+static void
+check_tags (guint line, GPtrArray *tags, const ExpectedTag *expected,
+    guint n_expected)
+{
+  guint i;
+
+  CHECK (tags->len == n_expected, "line %u: %u tags, expected %u", line,
+      tags->len, n_expected);
+  for (i = 0; i < n_expected; i++) {
+    RtmpFlvTag *tag = g_ptr_array_index (tags, i);
+    gsize len;
+    const guint8 *data = g_bytes_get_data (tag->payload, &len);
+
+    CHECK (tag->type == expected[i].type, "line %u: tag %u type %u", line, i,
+        tag->type);
+    CHECK (tag->timestamp == expected[i].timestamp,
+        "line %u: tag %u timestamp %u, expected %u", line, i, tag->timestamp,
+        expected[i].timestamp);
+    CHECK (len == expected[i].body_len,
+        "line %u: tag %u body %" G_GSIZE_FORMAT
+        " bytes, expected %" G_GSIZE_FORMAT,
+        line, i, len, expected[i].body_len);
+    CHECK (len == 0 || memcmp (data, expected[i].body, len) == 0,
+        "line %u: tag %u body differs", line, i);
+  }
+}
+
+/* Checks that each payload whose body lies inside one piece points into
+ * that piece (no copy), and that the others point into none. */
+static void
+check_zero_copy (guint line, GPtrArray *tags, GBytes **pieces, guint n_pieces)
+{
+  guint i, j;
+
+  for (i = 0; i < tags->len; i++) {
+    RtmpFlvTag *tag = g_ptr_array_index (tags, i);
+    guint64 start = tag->offset + RTMP_FLV_TAG_HEADER_LEN;
+    gsize len;
+    const guint8 *data = g_bytes_get_data (tag->payload, &len);
+    guint64 end = start + len;
+    guint64 piece_start = 0;
+
+    if (len == 0)
+      continue;
+    for (j = 0; j < n_pieces; j++) {
+      gsize piece_len;
+      const guint8 *piece = g_bytes_get_data (pieces[j], &piece_len);
+      guint64 piece_end = piece_start + piece_len;
+
+      if (start >= piece_start && end <= piece_end) {
+        CHECK (data == piece + (start - piece_start),
+            "line %u: tag %u at offset %" G_GUINT64_FORMAT
+            " lies in piece %u but was copied",
+            line, i, tag->offset, j);
+      } else if (piece_len > 0) {
+        CHECK (!(data >= piece && data < piece + piece_len),
+            "line %u: tag %u spans pieces but points into piece %u", line, i,
+            j);
+      }
+      piece_start = piece_end;
+    }
+  }
+}
+
+static GPtrArray *
+read_split (guint line, const guint8 *data, gsize len, const gsize *splits,
+    guint n_splits)
+{
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  GPtrArray *tags
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+  GBytes **pieces = g_new0 (GBytes *, n_splits + 1);
+  g_autoptr (GError) error = NULL;
+  gsize start = 0;
+  guint i;
+
+  for (i = 0; i <= n_splits; i++) {
+    gsize end = i < n_splits ? splits[i] : len;
+
+    pieces[i] = piece_new (data + start, end - start);
+    start = end;
+  }
+  CHECK (read_pieces (line, reader, pieces, n_splits + 1, tags, &error)
+          == RTMP_READ_NEED_MORE,
+      "line %u: %s", line, error ? error->message : "");
+  CHECK (error == NULL, "line %u: %s", line, error ? error->message : "");
+  CHECK (!rtmp_flv_reader_has_partial (reader), "line %u: partial at end",
+      line);
+  CHECK (rtmp_flv_reader_get_offset (reader) == len, "line %u", line);
+  check_zero_copy (line, tags, pieces, n_splits + 1);
+
+  for (i = 0; i <= n_splits; i++)
+    g_bytes_unref (pieces[i]);
+  g_free (pieces);
+  return tags;
+}
+
+/* Reads @data whole, one byte at a time and split in two at every point;
+ * every way must give @expected (when not NULL) or the same tags as the
+ * whole read, with zero-copy payloads for bodies inside one piece. Returns
+ * the tags of the whole read. */
+static GPtrArray *
+check_stream_full (guint line, const guint8 *data, gsize len,
+    const ExpectedTag *expected, guint n_expected, gsize split_step)
+{
+  GPtrArray *whole = read_split (line, data, len, NULL, 0);
+  g_autofree gsize *every_byte = g_new (gsize, len > 0 ? len : 1);
+  GPtrArray *tags;
+  ExpectedTag *from_whole;
+  gsize i;
+
+  if (expected != NULL)
+    check_tags (line, whole, expected, n_expected);
+
+  from_whole = g_new0 (ExpectedTag, whole->len);
+  for (i = 0; i < whole->len; i++) {
+    RtmpFlvTag *tag = g_ptr_array_index (whole, i);
+
+    from_whole[i].type = tag->type;
+    from_whole[i].timestamp = tag->timestamp;
+    from_whole[i].body
+        = g_bytes_get_data (tag->payload, &from_whole[i].body_len);
+  }
+
+  for (i = 1; i < len; i++)
+    every_byte[i - 1] = i;
+  if (len > 1) {
+    tags = read_split (line, data, len, every_byte, len - 1);
+    check_tags (line, tags, from_whole, whole->len);
+    g_ptr_array_unref (tags);
+  }
+
+  for (i = 0; i <= len; i += split_step) {
+    tags = read_split (line, data, len, &i, 1);
+    check_tags (line, tags, from_whole, whole->len);
+    g_ptr_array_unref (tags);
+  }
+
+  g_free (from_whole);
+  return whole;
+}
+
+/* Every proper prefix of a valid stream is NEED_MORE, never an error, and
+ * yields exactly the tags that end inside it. */
+static void
+check_truncations (guint line, const guint8 *data, gsize len, GPtrArray *whole)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+    g_autoptr (GPtrArray) tags
+        = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+    g_autoptr (GError) error = NULL;
+    GBytes *piece = piece_new (data, i);
+    guint n_complete = 0, t;
+    gboolean at_boundary = (i == 0);
+
+    CHECK (read_pieces (line, reader, &piece, 1, tags, &error)
+            == RTMP_READ_NEED_MORE,
+        "line %u: prefix %" G_GSIZE_FORMAT ": %s", line, i,
+        error ? error->message : "");
+    g_bytes_unref (piece);
+    CHECK (error == NULL, "line %u: prefix %" G_GSIZE_FORMAT ": %s", line, i,
+        error ? error->message : "");
+
+    for (t = 0; t < whole->len; t++) {
+      RtmpFlvTag *tag = g_ptr_array_index (whole, t);
+      guint64 end = tag->offset + RTMP_FLV_TAG_HEADER_LEN
+          + g_bytes_get_size (tag->payload) + RTMP_FLV_TAG_TRAILER_LEN;
+
+      if (end <= i)
+        n_complete++;
+      if (end == i || tag->offset == i)
+        at_boundary = TRUE;
+    }
+    CHECK (tags->len == n_complete,
+        "line %u: prefix %" G_GSIZE_FORMAT " gave %u tags, expected %u", line,
+        i, tags->len, n_complete);
+    CHECK (rtmp_flv_reader_has_partial (reader) == !at_boundary,
+        "line %u: prefix %" G_GSIZE_FORMAT ": has_partial %d", line, i,
+        rtmp_flv_reader_has_partial (reader));
+  }
+}
+
+static void
+check_stream (guint line, const guint8 *data, gsize len,
+    const ExpectedTag *expected, guint n_expected)
+{
+  GPtrArray *whole
+      = check_stream_full (line, data, len, expected, n_expected, 1);
+
+  check_truncations (line, data, len, whole);
+  g_ptr_array_unref (whole);
+}
+
+/* A malformed stream fails the same way however it is split. */
+static void
+check_stream_error (guint line, const guint8 *data, gsize len,
+    const RtmpLimits *limits, gint code, const gchar *message)
+{
+  gsize i, n_ways = len + 2;
+
+  /* way 0: whole; way 1: byte by byte; way 2 + i: split at i */
+  for (i = 0; i < n_ways; i++) {
+    g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (limits);
+    g_autoptr (GPtrArray) tags
+        = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+    g_autoptr (GError) error = NULL;
+    GBytes **pieces;
+    guint n_pieces, p;
+
+    if (i == 0) {
+      n_pieces = 1;
+      pieces = g_new (GBytes *, 1);
+      pieces[0] = piece_new (data, len);
+    } else if (i == 1) {
+      n_pieces = len;
+      pieces = g_new (GBytes *, len);
+      for (p = 0; p < len; p++)
+        pieces[p] = piece_new (data + p, 1);
+    } else {
+      n_pieces = 2;
+      pieces = g_new (GBytes *, 2);
+      pieces[0] = piece_new (data, i - 2);
+      pieces[1] = piece_new (data + i - 2, len - (i - 2));
+    }
+
+    CHECK (read_pieces (line, reader, pieces, n_pieces, tags, &error)
+            == RTMP_READ_ERROR,
+        "line %u: way %" G_GSIZE_FORMAT " did not fail", line, i);
+    CHECK (g_error_matches (error, RTMP_ERROR, code),
+        "line %u: way %" G_GSIZE_FORMAT ": %s (code %d)", line, i,
+        error->message, error->code);
+    CHECK (g_strcmp0 (error->message, message) == 0,
+        "line %u: way %" G_GSIZE_FORMAT ": \"%s\", expected \"%s\"", line, i,
+        error->message, message);
+
+    for (p = 0; p < n_pieces; p++)
+      g_bytes_unref (pieces[p]);
+    g_free (pieces);
+  }
+}
+
+static GByteArray *
+stream_new (gboolean with_header, guint8 flags)
+{
+  GByteArray *s = g_byte_array_new ();
+
+  if (with_header) {
+    guint8 h[RTMP_FLV_FILE_HEADER_LEN];
+
+    g_byte_array_append (s, h, rtmp_flv_write_header (h, flags));
+  }
+  return s;
+}
+
+static void
+append_expected (GByteArray *s, const ExpectedTag *tags, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    rtmp_flv_append_tag (s, tags[i].type, tags[i].timestamp, tags[i].body,
+        tags[i].body_len);
+}
+
+/* --- reader tests --- */
+
+/* header (audio only) + PreviousTagSize0 + one AAC sequence header tag,
+ * written out by hand */
+static const guint8 audio_only_file[] = {
+  'F', 'L', 'V', 0x01, 0x04, 0x00, 0x00, 0x00, 0x09, /* header */
+  0x00, 0x00, 0x00, 0x00,                            /* PreviousTagSize0 */
+  0x08, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xaf, 0x00,
+  0x12, 0x10,             /* body */
+  0x00, 0x00, 0x00, 0x0f, /* 11 + 4 */
+};
+
+GST_START_TEST (test_reader_audio_only_file)
+{
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_AUDIO, 0, aac_sequence_header),
+  };
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  g_autoptr (GBytes) input
+      = g_bytes_new_static (audio_only_file, sizeof (audio_only_file));
+  g_autoptr (RtmpFlvTag) tag = NULL;
+  g_autoptr (GError) error = NULL;
+  RtmpFlvHeader header;
+  gsize consumed;
+
+  check_stream (__LINE__, audio_only_file, sizeof (audio_only_file), expected,
+      G_N_ELEMENTS (expected));
+
+  fail_if (rtmp_flv_reader_get_header (reader, &header));
+  fail_unless_equals_int (
+      rtmp_flv_reader_read (reader, input, 0, &consumed, &tag, &error),
+      RTMP_READ_OK);
+  fail_unless_equals_int (consumed, sizeof (audio_only_file));
+  fail_unless (rtmp_flv_reader_get_header (reader, &header));
+  fail_unless_equals_int (header.version, 1);
+  fail_unless_equals_int (header.flags, RTMP_FLV_HEADER_FLAG_AUDIO);
+  fail_unless_equals_int (header.header_len, 9);
+  fail_unless (rtmp_flv_reader_get_header (reader, NULL));
+  fail_unless_equals_int (tag->offset, 13);
+  fail_unless (g_bytes_get_data (tag->payload, NULL) == audio_only_file + 24);
+}
+
+GST_END_TEST;
+
+/* no FLV header: the stream starts with a tag; its timestamp uses the
+ * extension byte (0x12345678) */
+static const guint8 headerless_extended_timestamp[] = {
+  0x09,
+  0x00,
+  0x00,
+  0x05,
+  0x34,
+  0x56,
+  0x78,
+  0x12,
+  0x00,
+  0x00,
+  0x00,
+  0x17,
+  0x02,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x10,
+};
+
+GST_START_TEST (test_reader_headerless_extended_timestamp)
+{
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_VIDEO, 0x12345678, avc_end_of_sequence),
+  };
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  g_autoptr (GPtrArray) tags
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+  GBytes *piece = piece_new (headerless_extended_timestamp,
+      sizeof (headerless_extended_timestamp));
+
+  check_stream (__LINE__, headerless_extended_timestamp,
+      sizeof (headerless_extended_timestamp), expected,
+      G_N_ELEMENTS (expected));
+
+  fail_unless_equals_int (read_pieces (__LINE__, reader, &piece, 1, tags, NULL),
+      RTMP_READ_NEED_MORE);
+  g_bytes_unref (piece);
+  fail_if (rtmp_flv_reader_get_header (reader, NULL));
+  fail_unless_equals_int (tags->len, 1);
+  fail_unless_equals_int (((RtmpFlvTag *) tags->pdata[0])->offset, 0);
+}
+
+GST_END_TEST;
+
+/* a legacy AVC + AAC stream like flvmux writes: metadata, sequence headers,
+ * negative composition time, empty body, 32-bit timestamps */
+GST_START_TEST (test_reader_legacy_stream)
+{
+  static const guint8 empty[] = { 0 };
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_SCRIPT, 0, on_metadata),
+    TAG (RTMP_FLV_TAG_VIDEO, 0, avc_sequence_header),
+    TAG (RTMP_FLV_TAG_AUDIO, 0, aac_sequence_header),
+    TAG (RTMP_FLV_TAG_VIDEO, 0, avc_keyframe_ct_0),
+    TAG (RTMP_FLV_TAG_AUDIO, 21, aac_raw),
+    TAG (RTMP_FLV_TAG_VIDEO, 33, avc_inter_ct_80),
+    TAG (RTMP_FLV_TAG_VIDEO, 66, avc_inter_ct_minus_33),
+    { RTMP_FLV_TAG_AUDIO, 0x00ffffff, empty, 0 },
+    TAG (RTMP_FLV_TAG_AUDIO, 0x01000000, aac_raw),
+    TAG (RTMP_FLV_TAG_VIDEO, 0xfffffffe, avc_end_of_sequence),
+  };
+  g_autoptr (GByteArray) s = stream_new (TRUE,
+      RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO);
+
+  append_expected (s, expected, G_N_ELEMENTS (expected));
+  check_stream (__LINE__, s->data, s->len, expected, G_N_ELEMENTS (expected));
+}
+
+GST_END_TEST;
+
+/* Enhanced RTMP tags travel in the same FLV framing */
+GST_START_TEST (test_reader_enhanced_stream)
+{
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_SCRIPT, 0, on_metadata),
+    TAG (RTMP_FLV_TAG_VIDEO, 0, hevc_sequence_start),
+    TAG (RTMP_FLV_TAG_AUDIO, 0, opus_sequence_start),
+    TAG (RTMP_FLV_TAG_VIDEO, 0, hevc_coded_frames_key_ct_40),
+    TAG (RTMP_FLV_TAG_AUDIO, 20, opus_coded_frames),
+    TAG (RTMP_FLV_TAG_VIDEO, 33, hevc_coded_frames_x_inter),
+    TAG (RTMP_FLV_TAG_VIDEO, 66, multitrack_many_tracks_hevc),
+    TAG (RTMP_FLV_TAG_VIDEO, 100, mod_ex_timestamp_offset_hevc),
+    TAG (RTMP_FLV_TAG_AUDIO, 100, audio_multitrack_many_tracks_aac),
+    TAG (RTMP_FLV_TAG_VIDEO, 133, av1_sequence_start),
+    TAG (RTMP_FLV_TAG_VIDEO, 133, av1_coded_frames_key),
+    TAG (RTMP_FLV_TAG_VIDEO, 166, vp9_sequence_start),
+    TAG (RTMP_FLV_TAG_VIDEO, 166, vp9_coded_frames_inter),
+    TAG (RTMP_FLV_TAG_AUDIO, 200, flac_sequence_start),
+  };
+  g_autoptr (GByteArray) s = stream_new (TRUE,
+      RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO);
+
+  append_expected (s, expected, G_N_ELEMENTS (expected));
+  check_stream (__LINE__, s->data, s->len, expected, G_N_ELEMENTS (expected));
+}
+
+GST_END_TEST;
+
+/* DataOffset > 9: the extra header bytes are skipped */
+GST_START_TEST (test_reader_long_header)
+{
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_AUDIO, 7, aac_raw),
+  };
+  static const guint8 long_header[] = { 'F', 'L', 'V', 0x01, 0x05, 0x00, 0x00,
+    0x00, 0x0c, 0xaa, 0xbb, 0xcc, 0x00, 0x00, 0x00, 0x00 };
+  g_autoptr (GByteArray) s = g_byte_array_new ();
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  g_autoptr (GPtrArray) tags
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+  GBytes *piece;
+  RtmpFlvHeader header;
+
+  g_byte_array_append (s, long_header, sizeof (long_header));
+  append_expected (s, expected, G_N_ELEMENTS (expected));
+  check_stream (__LINE__, s->data, s->len, expected, G_N_ELEMENTS (expected));
+
+  piece = piece_new (s->data, s->len);
+  read_pieces (__LINE__, reader, &piece, 1, tags, NULL);
+  g_bytes_unref (piece);
+  fail_unless (rtmp_flv_reader_get_header (reader, &header));
+  fail_unless_equals_int (header.header_len, 12);
+  fail_unless_equals_int (header.flags, 5);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_empty_input)
+{
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr (GBytes) some = g_bytes_new_static (audio_only_file, 5);
+  RtmpFlvTag *tag = NULL;
+  gsize consumed = 1;
+
+  fail_unless_equals_int (
+      rtmp_flv_reader_read (reader, empty, 0, &consumed, &tag, NULL),
+      RTMP_READ_NEED_MORE);
+  fail_unless_equals_int (consumed, 0);
+  fail_if (rtmp_flv_reader_has_partial (reader));
+  /* an offset at the end of the input is empty input too */
+  fail_unless_equals_int (
+      rtmp_flv_reader_read (reader, some, 5, &consumed, &tag, NULL),
+      RTMP_READ_NEED_MORE);
+  fail_unless_equals_int (consumed, 0);
+  fail_unless_equals_int (rtmp_flv_reader_get_offset (reader), 0);
+  fail_unless (tag == NULL);
+}
+
+GST_END_TEST;
+
+/* the element's loop: one GBytes per buffer, read from an offset */
+GST_START_TEST (test_reader_offsets_in_one_piece)
+{
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_VIDEO, 0, avc_sequence_header),
+    TAG (RTMP_FLV_TAG_VIDEO, 40, avc_keyframe_ct_0),
+    TAG (RTMP_FLV_TAG_AUDIO, 41, aac_raw),
+  };
+  g_autoptr (GByteArray) s = stream_new (TRUE, RTMP_FLV_HEADER_FLAG_VIDEO);
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  g_autoptr (GBytes) input = NULL;
+  gsize pos = 0, consumed;
+  guint n = 0;
+
+  append_expected (s, expected, G_N_ELEMENTS (expected));
+  input = g_bytes_new (s->data, s->len);
+
+  for (;;) {
+    g_autoptr (RtmpFlvTag) tag = NULL;
+    RtmpReadResult res
+        = rtmp_flv_reader_read (reader, input, pos, &consumed, &tag, NULL);
+
+    pos += consumed;
+    if (res == RTMP_READ_NEED_MORE)
+      break;
+    fail_unless_equals_int (res, RTMP_READ_OK);
+    fail_unless_equals_int (tag->type, expected[n].type);
+    /* the reader's offset and the caller's position agree */
+    fail_unless_equals_int (rtmp_flv_reader_get_offset (reader), pos);
+    fail_unless ((const guint8 *) g_bytes_get_data (tag->payload, NULL)
+        == (const guint8 *) g_bytes_get_data (input, NULL) + tag->offset
+            + RTMP_FLV_TAG_HEADER_LEN);
+    n++;
+  }
+  fail_unless_equals_int (n, G_N_ELEMENTS (expected));
+  fail_unless_equals_int (pos, s->len);
+}
+
+GST_END_TEST;
+
+/* a tag whose body arrives in three pieces is assembled once */
+GST_START_TEST (test_reader_body_across_three_pieces)
+{
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_VIDEO, 0, avc_sequence_header),
+  };
+  g_autoptr (GByteArray) s = stream_new (FALSE, 0);
+  /* pieces: header + 3 body bytes | 10 body bytes | rest */
+  const gsize splits[] = { 14, 24 };
+  GPtrArray *tags;
+
+  append_expected (s, expected, G_N_ELEMENTS (expected));
+  tags = read_split (__LINE__, s->data, s->len, splits, G_N_ELEMENTS (splits));
+  check_tags (__LINE__, tags, expected, G_N_ELEMENTS (expected));
+  g_ptr_array_unref (tags);
+}
+
+GST_END_TEST;
+
+/* after reset, a new stream (with its own header) is read from offset 0 */
+GST_START_TEST (test_reader_reset)
+{
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  g_autoptr (GPtrArray) tags
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+  g_autoptr (GError) error = NULL;
+  GBytes *piece;
+
+  /* half a stream, then a reset */
+  piece = piece_new (audio_only_file, 20);
+  read_pieces (__LINE__, reader, &piece, 1, tags, NULL);
+  g_bytes_unref (piece);
+  fail_unless (rtmp_flv_reader_has_partial (reader));
+  fail_unless (rtmp_flv_reader_get_header (reader, NULL));
+  rtmp_flv_reader_reset (reader);
+  fail_if (rtmp_flv_reader_has_partial (reader));
+  fail_if (rtmp_flv_reader_get_header (reader, NULL));
+  fail_unless_equals_int (rtmp_flv_reader_get_offset (reader), 0);
+
+  piece = piece_new (audio_only_file, sizeof (audio_only_file));
+  fail_unless_equals_int (
+      read_pieces (__LINE__, reader, &piece, 1, tags, &error),
+      RTMP_READ_NEED_MORE);
+  g_bytes_unref (piece);
+  fail_unless_equals_int (tags->len, 1);
+  fail_unless_equals_int (((RtmpFlvTag *) tags->pdata[0])->offset, 13);
+
+  /* without a reset, a second header is an error that says what it is */
+  piece = piece_new (audio_only_file, sizeof (audio_only_file));
+  fail_unless_equals_int (
+      read_pieces (__LINE__, reader, &piece, 1, tags, &error), RTMP_READ_ERROR);
+  g_bytes_unref (piece);
+  fail_unless_equals_string (error->message,
+      "tag at offset 32: an FLV header where a tag should be (a second "
+      "stream needs a reader reset)");
+  /* and a reset makes a failed reader usable again */
+  g_clear_error (&error);
+  rtmp_flv_reader_reset (reader);
+  piece = piece_new (audio_only_file, sizeof (audio_only_file));
+  fail_unless_equals_int (
+      read_pieces (__LINE__, reader, &piece, 1, tags, &error),
+      RTMP_READ_NEED_MORE);
+  g_bytes_unref (piece);
+  fail_unless_equals_int (tags->len, 2);
+}
+
+GST_END_TEST;
+
+/* --- malformed streams --- */
+
+GST_START_TEST (test_reader_bad_signature)
+{
+  static const guint8 bad[] = { 'F', 'L', 'X', 0x01, 0x05, 0x00, 0x00, 0x00,
+    0x09, 0x00, 0x00, 0x00, 0x00 };
+
+  check_stream_error (__LINE__, bad, sizeof (bad), NULL, RTMP_ERROR_MALFORMED,
+      "FLV header: signature 46 4c 58, expected \"FLV\"");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_bad_version)
+{
+  static const guint8 bad[]
+      = { 'F', 'L', 'V', 0x02, 0x05, 0x00, 0x00, 0x00, 0x09 };
+
+  check_stream_error (__LINE__, bad, sizeof (bad), NULL, RTMP_ERROR_UNSUPPORTED,
+      "FLV header: version 2, only version 1 is "
+      "supported");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_short_header_size)
+{
+  static const guint8 bad[]
+      = { 'F', 'L', 'V', 0x01, 0x05, 0x00, 0x00, 0x00, 0x08 };
+
+  check_stream_error (__LINE__, bad, sizeof (bad), NULL, RTMP_ERROR_MALFORMED,
+      "FLV header: header size 8, less than 9");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_huge_header_size)
+{
+  static const guint8 bad[]
+      = { 'F', 'L', 'V', 0x01, 0x05, 0x46, 0x4c, 0x56, 0x01 };
+  RtmpLimits limits;
+
+  rtmp_limits_init_default (&limits);
+  limits.max_message_bytes = 1000;
+  check_stream_error (__LINE__, bad, sizeof (bad), &limits, RTMP_ERROR_LIMIT,
+      "FLV header: header size 1179407873 exceeds limit 1009");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_bad_previous_tag_size_0)
+{
+  static const guint8 bad[] = { 'F', 'L', 'V', 0x01, 0x05, 0x00, 0x00, 0x00,
+    0x09, 0x00, 0x00, 0x00, 0x0b };
+
+  check_stream_error (__LINE__, bad, sizeof (bad), NULL, RTMP_ERROR_MALFORMED,
+      "FLV header: previous tag size 11, expected 0");
+}
+
+GST_END_TEST;
+
+/* the second tag's PreviousTagSize says 15 where 11 + 8 = 19 is right */
+GST_START_TEST (test_reader_bad_previous_tag_size)
+{
+  g_autoptr (GByteArray) s = stream_new (TRUE, RTMP_FLV_HEADER_FLAG_AUDIO);
+
+  rtmp_flv_append_tag (s, RTMP_FLV_TAG_AUDIO, 0, aac_sequence_header,
+      sizeof (aac_sequence_header));
+  rtmp_flv_append_tag (s, RTMP_FLV_TAG_AUDIO, 0, aac_raw, sizeof (aac_raw));
+  s->data[s->len - 1] = 15;
+  check_stream_error (__LINE__, s->data, s->len, NULL, RTMP_ERROR_MALFORMED,
+      "tag at offset 32: previous tag size 15, expected 19");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_oversize_tag)
+{
+  g_autoptr (GByteArray) s = stream_new (TRUE, RTMP_FLV_HEADER_FLAG_AUDIO);
+  RtmpLimits limits;
+  guint8 body[101] = { 0xaf, 0x01 };
+
+  rtmp_limits_init_default (&limits);
+  limits.max_message_bytes = 100;
+  /* the limit itself is fine */
+  rtmp_flv_append_tag (s, RTMP_FLV_TAG_AUDIO, 0, body, 100);
+  rtmp_flv_append_tag (s, RTMP_FLV_TAG_AUDIO, 0, body, 101);
+  check_stream_error (__LINE__, s->data, s->len, &limits, RTMP_ERROR_LIMIT,
+      "tag at offset 128: data size 101 exceeds limit 100");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_unknown_tag_type)
+{
+  g_autoptr (GByteArray) s = stream_new (TRUE, RTMP_FLV_HEADER_FLAG_AUDIO);
+
+  rtmp_flv_append_tag (s, 7, 0, aac_raw, sizeof (aac_raw));
+  check_stream_error (__LINE__, s->data, s->len, NULL, RTMP_ERROR_MALFORMED,
+      "tag at offset 13: unknown tag type 7 (0x07)");
+}
+
+GST_END_TEST;
+
+/* the Reserved bits (E.4.1) must be 0 */
+GST_START_TEST (test_reader_reserved_tag_type_bits)
+{
+  g_autoptr (GByteArray) s = stream_new (FALSE, 0);
+
+  rtmp_flv_append_tag (s, 0x48, 0, aac_raw, sizeof (aac_raw));
+  check_stream_error (__LINE__, s->data, s->len, NULL, RTMP_ERROR_MALFORMED,
+      "tag at offset 0: unknown tag type 72 (0x48)");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reader_encrypted_tag)
+{
+  g_autoptr (GByteArray) s = stream_new (TRUE, RTMP_FLV_HEADER_FLAG_VIDEO);
+
+  rtmp_flv_append_tag (s, RTMP_FLV_TAG_VIDEO, 0, avc_keyframe_ct_0,
+      sizeof (avc_keyframe_ct_0));
+  rtmp_flv_append_tag (s, 0x20 | RTMP_FLV_TAG_VIDEO, 40, avc_keyframe_ct_0,
+      sizeof (avc_keyframe_ct_0));
+  check_stream_error (__LINE__, s->data, s->len, NULL, RTMP_ERROR_UNSUPPORTED,
+      "tag at offset 42: encrypted tag (Filter bit "
+      "set, type 9) not supported");
+}
+
+GST_END_TEST;
+
+/* --- real file --- */
+
+/* tests/files/flv/gst-x264-aac.flv (see tests/files/README.md). ffprobe
+ * -show_packets reports 30 video packets (3 keyframes, pts - dts summing
+ * to 1899 ms) and 31 audio packets; sequence headers, the AVC end of
+ * sequence that flvmux writes at EOS and onMetaData are tags ffprobe does
+ * not count as packets. */
+GST_START_TEST (test_reader_real_file)
+{
+  g_autofree gchar *path
+      = g_build_filename (RTMP_TEST_FILES_DIR, "flv", "gst-x264-aac.flv", NULL);
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+  GPtrArray *tags;
+  gsize len;
+  guint i, n_audio = 0, n_video = 0, n_script = 0, n_key = 0,
+           n_video_frames = 0, n_audio_frames = 0, n_video_seq = 0,
+           n_audio_seq = 0, n_seq_end = 0;
+  gint64 ct_sum = 0;
+  RtmpFlvHeader header;
+  GBytes *piece;
+  g_autoptr (GPtrArray) tags2
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+
+  fail_unless (g_file_get_contents (path, &contents, &len, &error), "%s",
+      error ? error->message : "");
+  fail_unless_equals_int (len, 30561);
+
+  /* whole, byte by byte, and split every 7th byte */
+  tags = check_stream_full (__LINE__, (const guint8 *) contents, len, NULL, 0,
+      7);
+
+  fail_unless_equals_int (tags->len, 65);
+  for (i = 0; i < tags->len; i++) {
+    RtmpFlvTag *tag = g_ptr_array_index (tags, i);
+    gsize body_len;
+    const guint8 *body = g_bytes_get_data (tag->payload, &body_len);
+
+    if (tag->type == RTMP_FLV_TAG_VIDEO) {
+      RtmpFlvVideoInfo info;
+
+      n_video++;
+      fail_unless (rtmp_flv_parse_video_header (body, body_len, &info, &error),
+          "%s", error ? error->message : "");
+      fail_unless_equals_int (info.codec_id, RTMP_FLV_VIDEO_CODEC_AVC);
+      fail_unless_equals_int (info.fourcc, RTMP_FLV_FOURCC_AVC1);
+      fail_unless_equals_int (info.data_offset, 5);
+      if (info.is_keyframe)
+        n_key++;
+      if (info.is_sequence_header)
+        n_video_seq++;
+      if (info.is_sequence_end)
+        n_seq_end++;
+      if (info.packet_type == RTMP_FLV_VIDEO_PACKET_CODED_FRAMES) {
+        n_video_frames++;
+        ct_sum += info.composition_time_ms;
+      }
+    } else if (tag->type == RTMP_FLV_TAG_AUDIO) {
+      RtmpFlvAudioInfo info;
+
+      n_audio++;
+      fail_unless (rtmp_flv_parse_audio_header (body, body_len, &info, &error),
+          "%s", error ? error->message : "");
+      fail_unless_equals_int (info.sound_format, RTMP_FLV_SOUND_FORMAT_AAC);
+      if (info.is_sequence_header)
+        n_audio_seq++;
+      else
+        n_audio_frames++;
+    } else {
+      fail_unless_equals_int (tag->type, RTMP_FLV_TAG_SCRIPT);
+      fail_unless_equals_int (i, 0);
+      fail_unless (rtmp_flv_script_is_on_metadata (body, body_len));
+      n_script++;
+    }
+  }
+  fail_unless_equals_int (n_script, 1);
+  fail_unless_equals_int (n_video, 32);
+  fail_unless_equals_int (n_audio, 32);
+  fail_unless_equals_int (n_video_frames, 30);
+  fail_unless_equals_int (n_key, 3);
+  fail_unless_equals_int (n_video_seq, 1);
+  fail_unless_equals_int (n_seq_end, 1);
+  fail_unless_equals_int (ct_sum, 1899);
+  fail_unless_equals_int (n_audio_frames, 31);
+  fail_unless_equals_int (n_audio_seq, 1);
+  fail_unless_equals_int (((RtmpFlvTag *) tags->pdata[64])->timestamp, 900);
+  g_ptr_array_unref (tags);
+
+  piece = piece_new ((const guint8 *) contents, len);
+  read_pieces (__LINE__, reader, &piece, 1, tags2, NULL);
+  g_bytes_unref (piece);
+  fail_unless (rtmp_flv_reader_get_header (reader, &header));
+  fail_unless_equals_int (header.flags,
+      RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO);
+}
+
+GST_END_TEST;
+
+/* --- writers --- */
+
+GST_START_TEST (test_write_header)
+{
+  static const guint8 expected[] = { 'F', 'L', 'V', 0x01, 0x05, 0x00, 0x00,
+    0x00, 0x09, 0x00, 0x00, 0x00, 0x00 };
+  guint8 out[RTMP_FLV_FILE_HEADER_LEN];
+
+  fail_unless_equals_int (
+      rtmp_flv_write_header (out,
+          RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO),
+      sizeof (expected));
+  fail_unless (memcmp (out, expected, sizeof (expected)) == 0);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_write_tag_header_and_trailer)
+{
+  static const guint8 expected_header[]
+      = { 0x09, 0x00, 0x01, 0x2c, 0x34, 0x56, 0x78, 0x12, 0x00, 0x00, 0x00 };
+  static const guint8 expected_trailer[] = { 0x00, 0x00, 0x01, 0x37 };
+  static const guint8 expected_max[]
+      = { 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00 };
+  guint8 out[RTMP_FLV_TAG_HEADER_LEN];
+
+  fail_unless_equals_int (
+      rtmp_flv_write_tag_header (out, RTMP_FLV_TAG_VIDEO, 300, 0x12345678),
+      RTMP_FLV_TAG_HEADER_LEN);
+  fail_unless (memcmp (out, expected_header, sizeof (expected_header)) == 0);
+  fail_unless_equals_int (rtmp_flv_write_tag_trailer (out, 300),
+      RTMP_FLV_TAG_TRAILER_LEN);
+  fail_unless (memcmp (out, expected_trailer, sizeof (expected_trailer)) == 0);
+  rtmp_flv_write_tag_header (out, RTMP_FLV_TAG_AUDIO, RTMP_FLV_MAX_DATA_SIZE,
+      G_MAXUINT32);
+  fail_unless (memcmp (out, expected_max, sizeof (expected_max)) == 0);
+}
+
+GST_END_TEST;
+
+/* [header][payload][trailer] built the way rtmpsrc does reads back */
+GST_START_TEST (test_write_round_trip)
+{
+  static const ExpectedTag expected[] = {
+    TAG (RTMP_FLV_TAG_SCRIPT, 0, on_metadata),
+    TAG (RTMP_FLV_TAG_VIDEO, 0, hevc_sequence_start),
+    TAG (RTMP_FLV_TAG_VIDEO, 0xabcdef12, hevc_coded_frames_key_ct_40),
+  };
+  g_autoptr (GByteArray) s = g_byte_array_new ();
+  guint8 b[RTMP_FLV_FILE_HEADER_LEN];
+  guint i;
+
+  g_byte_array_append (s, b,
+      rtmp_flv_write_header (b, RTMP_FLV_HEADER_FLAG_VIDEO));
+  for (i = 0; i < G_N_ELEMENTS (expected); i++) {
+    g_byte_array_append (s, b,
+        rtmp_flv_write_tag_header (b, expected[i].type, expected[i].body_len,
+            expected[i].timestamp));
+    g_byte_array_append (s, expected[i].body, expected[i].body_len);
+    g_byte_array_append (s, b,
+        rtmp_flv_write_tag_trailer (b, expected[i].body_len));
+  }
+  check_stream (__LINE__, s->data, s->len, expected, G_N_ELEMENTS (expected));
+}
+
+GST_END_TEST;
 
 /* --- video headers --- */
 
@@ -1019,8 +1965,37 @@ static Suite *
 flv_suite (void)
 {
   Suite *s = suite_create ("flv");
-  TCase *tc = tcase_create ("video");
+  TCase *tc = tcase_create ("reader");
 
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_reader_audio_only_file);
+  tcase_add_test (tc, test_reader_headerless_extended_timestamp);
+  tcase_add_test (tc, test_reader_legacy_stream);
+  tcase_add_test (tc, test_reader_enhanced_stream);
+  tcase_add_test (tc, test_reader_long_header);
+  tcase_add_test (tc, test_reader_empty_input);
+  tcase_add_test (tc, test_reader_offsets_in_one_piece);
+  tcase_add_test (tc, test_reader_body_across_three_pieces);
+  tcase_add_test (tc, test_reader_reset);
+  tcase_add_test (tc, test_reader_bad_signature);
+  tcase_add_test (tc, test_reader_bad_version);
+  tcase_add_test (tc, test_reader_short_header_size);
+  tcase_add_test (tc, test_reader_huge_header_size);
+  tcase_add_test (tc, test_reader_bad_previous_tag_size_0);
+  tcase_add_test (tc, test_reader_bad_previous_tag_size);
+  tcase_add_test (tc, test_reader_oversize_tag);
+  tcase_add_test (tc, test_reader_unknown_tag_type);
+  tcase_add_test (tc, test_reader_reserved_tag_type_bits);
+  tcase_add_test (tc, test_reader_encrypted_tag);
+  tcase_add_test (tc, test_reader_real_file);
+
+  tc = tcase_create ("writer");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_write_header);
+  tcase_add_test (tc, test_write_tag_header_and_trailer);
+  tcase_add_test (tc, test_write_round_trip);
+
+  tc = tcase_create ("video");
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_video_legacy);
   tcase_add_test (tc, test_video_legacy_hevc_av1_ids);
