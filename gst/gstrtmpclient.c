@@ -28,7 +28,7 @@ struct _GstRtmpClient
   RtmpUrl *url;
   gchar *flash_ver, *swf_url, *page_url, *secure_token;
   gchar *tls_ca_file, *tls_certificate_file, *tls_key_file;
-  RtmpAmfValue *extra_connect_fields;
+  RtmpAmfValue *extra_connect_args;
   GStrv fourcc_list;
   gchar *display_url;
 
@@ -96,9 +96,9 @@ gst_rtmp_client_new (const GstRtmpClientSettings *settings,
   self->tls_ca_file = g_strdup (settings->tls_ca_file);
   self->tls_certificate_file = g_strdup (settings->tls_certificate_file);
   self->tls_key_file = g_strdup (settings->tls_key_file);
-  if (settings->extra_connect_fields)
-    self->extra_connect_fields
-        = rtmp_amf_value_copy (settings->extra_connect_fields);
+  if (settings->extra_connect_args)
+    self->extra_connect_args
+        = rtmp_amf_value_copy (settings->extra_connect_args);
   self->fourcc_list = g_strdupv ((gchar **) settings->fourcc_list);
   self->settings.url = self->url;
   self->settings.flash_ver = self->flash_ver;
@@ -108,7 +108,7 @@ gst_rtmp_client_new (const GstRtmpClientSettings *settings,
   self->settings.tls_ca_file = self->tls_ca_file;
   self->settings.tls_certificate_file = self->tls_certificate_file;
   self->settings.tls_key_file = self->tls_key_file;
-  self->settings.extra_connect_fields = self->extra_connect_fields;
+  self->settings.extra_connect_args = self->extra_connect_args;
   self->settings.fourcc_list = (const gchar *const *) self->fourcc_list;
   self->display_url = rtmp_url_to_string (self->url, FALSE);
   self->tc_url = rtmp_url_get_tc_url (self->url);
@@ -168,6 +168,7 @@ start_connection (GstRtmpClient *self, GError **error)
   };
   RtmpClientConfig *c = &config.session.client;
   GstRtmpConnection *connection;
+  g_autofree const RtmpAmfValue **extra_args = NULL;
 
   if (!rtmp_auth_state_start (self->auth, error))
     return FALSE;
@@ -196,7 +197,15 @@ start_connection (GstRtmpClient *self, GError **error)
   c->swf_url = s->swf_url;
   c->page_url = s->page_url;
   c->fourcc_list = s->fourcc_list;
-  c->extra_connect_fields = s->extra_connect_fields;
+  if (s->extra_connect_args != NULL) {
+    guint i, n = rtmp_amf_value_get_n_items (s->extra_connect_args);
+
+    extra_args = g_new (const RtmpAmfValue *, n);
+    for (i = 0; i < n; i++)
+      extra_args[i] = rtmp_amf_value_peek_item (s->extra_connect_args, i);
+    c->extra_connect_args = extra_args;
+    c->n_extra_connect_args = n;
+  }
   c->intent = s->intent;
   c->stream_name = self->url->stream;
   c->publish_type = s->publish_type;
@@ -497,7 +506,7 @@ gst_rtmp_client_free (GstRtmpClient *self)
   g_free (self->tls_ca_file);
   g_free (self->tls_certificate_file);
   g_free (self->tls_key_file);
-  g_clear_pointer (&self->extra_connect_fields, rtmp_amf_value_free);
+  g_clear_pointer (&self->extra_connect_args, rtmp_amf_value_free);
   g_strfreev (self->fourcc_list);
   g_free (self->display_url);
   g_free (self->tc_url);

@@ -38,7 +38,8 @@ typedef struct
   const gchar *flash_ver;
   const gchar *swf_url;
   const gchar *page_url;
-  const RtmpAmfValue *extra_connect_fields; /* nullable object */
+  /* nullable strict array: arguments appended to connect */
+  const RtmpAmfValue *extra_connect_args;
   const gchar *const *fourcc_list;
   RtmpAuthmod authmod;
   const gchar *secure_token;

@@ -86,6 +86,8 @@ struct _GstRtmpConnection
   gchar *app, *tc_url, *flash_ver, *swf_url, *page_url, *stream_name,
       *secure_token;
   GStrv fourcc_list;
+  RtmpAmfValue *extra_connect_fields;
+  GPtrArray *extra_connect_args; /* RtmpAmfValue *, owned */
 };
 
 static void
@@ -244,6 +246,8 @@ gst_rtmp_connection_unref (GstRtmpConnection *self)
   g_free (self->stream_name);
   g_free (self->secure_token);
   g_strfreev (self->fourcc_list);
+  g_clear_pointer (&self->extra_connect_fields, rtmp_amf_value_free);
+  g_clear_pointer (&self->extra_connect_args, g_ptr_array_unref);
   gst_rtmp_io_loop_release (self->loop);
   if (self->notify)
     self->notify (self->user_data);
@@ -288,8 +292,19 @@ copy_config (GstRtmpConnection *self, const GstRtmpConnectionConfig *config)
   c->stream_name = self->stream_name;
   c->secure_token = self->secure_token;
   c->fourcc_list = (const gchar *const *) self->fourcc_list;
-  /* extra connect values and the auth state are borrowed from the element,
-   * which keeps them alive while the connection is starting */
+  if (c->extra_connect_fields) {
+    self->extra_connect_fields = rtmp_amf_value_copy (c->extra_connect_fields);
+    c->extra_connect_fields = self->extra_connect_fields;
+  }
+  self->extra_connect_args
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_amf_value_free);
+  for (guint i = 0; i < c->n_extra_connect_args; i++)
+    g_ptr_array_add (self->extra_connect_args,
+        rtmp_amf_value_copy (c->extra_connect_args[i]));
+  c->extra_connect_args
+      = (const RtmpAmfValue *const *) self->extra_connect_args->pdata;
+  /* the auth state is borrowed from the client, which outlives its
+   * connections */
   self->session_config.log_func = protocol_log;
   self->session_config.log_user_data = NULL;
   self->session_config.log_level = protocol_log_level ();

@@ -1621,6 +1621,7 @@ handle_message (RtmpSession *self, RtmpMessage *message, guint64 now_us,
       if (!rtmp_message_parse_u32 (message, &value, error))
         return FALSE;
       self->stats.in_acks++;
+      self->stats.out_bytes_acked = value;
       return TRUE;
     case RTMP_MESSAGE_USER_CONTROL:
       return handle_user_control (self, message, now_us, error);
@@ -1707,6 +1708,7 @@ maybe_send_ack (RtmpSession *self)
       >= self->peer_window_ack_size) {
     send_message_take (self, rtmp_message_new_acknowledgement (bytes_read));
     self->last_ack_bytes = bytes_read;
+    self->stats.in_bytes_acked = bytes_read;
   }
 }
 

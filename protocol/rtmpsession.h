@@ -297,6 +297,9 @@ typedef struct
   guint32 in_chunk_size, out_chunk_size;
   guint32 in_window_ack_size, out_window_ack_size;
   guint64 in_acks; /* acknowledgements received */
+  /* the sequence number of the last Acknowledgement received (our bytes
+   * the peer confirmed) and sent (the peer's bytes we confirmed) */
+  guint32 out_bytes_acked, in_bytes_acked;
 } RtmpSessionStats;
 
 void rtmp_session_get_stats (const RtmpSession *session,

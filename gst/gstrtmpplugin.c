@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The rtmp plugin: registers rtmpsrc and rtmpsink. Its library is
+ * libgstrtmp.so, the name of Debian's librtmp-based plugin, so that ours,
+ * found first on GST_PLUGIN_PATH, replaces it (see docs/design.md). */
+
+#include "config.h"
+#include "gstrtmpelements.h"
+
+static gboolean
+plugin_init (GstPlugin *plugin)
+{
+  gboolean ok = FALSE;
+
+  ok |= GST_ELEMENT_REGISTER (rtmpsink, plugin);
+  return ok;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, rtmp,
+    "RTMP source and sink: RTMP, RTMPS, client and server mode, Enhanced "
+    "RTMP",
+    plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
