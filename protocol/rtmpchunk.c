@@ -345,14 +345,14 @@ parse_header (RtmpChunkReader *reader, const guint8 *p, gsize avail,
       goto new_message_checks;
 
     /* §5.3.1.3 says a type 3 chunk repeats the extended timestamp of the
-     * latest type 0/1/2 header of its chunk stream, and FFmpeg, nginx-rtmp
-     * and Flash do; librtmp (rtmpdump, OBS before 30.1) leaves it out.
-     * Like rtmp2 and librtmp's own reader, look at the next 4 bytes: when
-     * they equal the stored extended timestamp they are the repeated field,
-     * otherwise they already belong to the payload (or, for a chunk of
-     * fewer than 4 bytes, to the next header). A payload that happens to
-     * start with those 4 bytes from such a peer is misread; that cannot be
-     * told apart on the wire. */
+     * latest type 0/1/2 header of its chunk stream, and FFmpeg, nginx-rtmp,
+     * Flash and Debian's librtmp 2.4 do (tests/files/chunk/); OBS's librtmp
+     * fork before obs-studio#10097 (OBS 30.1) and other librtmp derivatives
+     * leave it out. Like rtmp2, look at the next 4 bytes: when they equal
+     * the stored extended timestamp they are the repeated field, otherwise
+     * they already belong to the payload (or, for a chunk of fewer than 4
+     * bytes, to the next header). A payload from such a peer that happens
+     * to start with those 4 bytes is misread; the wire cannot tell. */
     {
       guint32 candidate;
 
@@ -454,7 +454,7 @@ apply_header (RtmpChunkReader *reader, const ChunkHeader *h,
         reader->warned_missing_extended = TRUE;
         reader_log (reader, G_LOG_LEVEL_WARNING,
             "chunk stream %u: type 3 chunk without the extended timestamp "
-            "%u (a librtmp peer?); accepting such chunks",
+            "%u (an old librtmp-based peer?); accepting such chunks",
             s->csid, s->extended_value);
       }
       break;

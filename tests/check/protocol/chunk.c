@@ -213,8 +213,8 @@ static const Expect e_ext_type0[] = {
   EXPECT (8, 0x12345678, 1, 4, "abcdef"),
 };
 
-/* librtmp leaves the field out of type 3 chunks. The last chunk has 2
- * bytes, so the 4 bytes looked at run into the next header. */
+/* Older librtmp forks leave the field out of type 3 chunks. The last chunk
+ * has 2 bytes, so the 4 bytes looked at run into the next header. */
 static const guint8 v_ext_type3_omitted_short[] = {
   SCS4,
   0x04, 0xff, 0xff, 0xff, 0x00, 0x00, 0x06, 0x08, 0x01, 0x00, 0x00, 0x00,
@@ -522,6 +522,65 @@ static const guint8 v_buffered_11[] = {
   'a', 'a', 'a', 'a',
   0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x09, 0x01, 0x00, 0x00, 0x00,
   'b', 'b', 'b', 'b',
+};
+
+/* --- captures of real peers (tests/files/chunk/, see the README there) --- */
+
+typedef struct
+{
+  guint8 type;
+  guint32 timestamp;
+  guint32 stream_id;
+  guint32 csid;
+  gsize len;
+} Summary;
+
+/* FFmpeg 5.1 publishing: connect, Set Chunk Size 128, releaseStream,
+ * FCPublish, createStream, _checkbw, publish, @setDataFrame, five video
+ * frames (the first in 13 chunks), FCUnpublish, deleteStream. */
+static const Summary s_ffmpeg_publish[] = {
+  { 20, 0, 0, 3, 140 }, { 1, 0, 0, 2, 4 }, { 20, 0, 0, 3, 33 },
+  { 20, 0, 0, 3, 29 }, { 20, 0, 0, 3, 25 }, { 20, 0, 0, 3, 21 },
+  { 20, 0, 1, 8, 34 }, { 18, 0, 1, 4, 200 },
+  { 9, 0, 1, 6, 1572 }, { 9, 200, 1, 6, 146 }, { 9, 400, 1, 6, 176 },
+  { 9, 600, 1, 6, 172 }, { 9, 800, 1, 6, 176 },
+  { 20, 0, 0, 3, 31 }, { 20, 0, 0, 3, 34 },
+};
+
+/* the same with timestamps from 17000 s: extended timestamps on the type 0
+ * header and the 12 continuation chunks of the first frame */
+static const Summary s_ffmpeg_publish_extended[] = {
+  { 20, 0, 0, 3, 140 }, { 1, 0, 0, 2, 4 }, { 20, 0, 0, 3, 33 },
+  { 20, 0, 0, 3, 29 }, { 20, 0, 0, 3, 25 }, { 20, 0, 0, 3, 21 },
+  { 20, 0, 1, 8, 34 }, { 18, 0, 1, 4, 200 },
+  { 9, 17000000, 1, 6, 1572 }, { 9, 17000200, 1, 6, 146 },
+  { 9, 17000400, 1, 6, 176 }, { 9, 17000600, 1, 6, 172 },
+  { 9, 17000800, 1, 6, 176 },
+  { 20, 0, 0, 3, 31 }, { 20, 0, 0, 3, 34 },
+};
+
+/* librtmp 2.4 (GStreamer's rtmpsink) publishing the same frames: the first
+ * frame has a type 1 header with an extended delta, repeated on its 12
+ * continuation chunks. The -omitted variant has those 12 repeats cut out,
+ * as older librtmp forks send it. */
+static const Summary s_librtmp_publish_extended[] = {
+  { 20, 0, 0, 3, 91 }, { 20, 0, 0, 3, 33 }, { 20, 0, 0, 3, 29 },
+  { 20, 0, 0, 3, 25 }, { 20, 0, 0, 3, 21 },
+  { 20, 0, 1, 4, 34 }, { 18, 0, 1, 4, 200 },
+  { 9, 17000000, 1, 4, 1572 }, { 9, 17000200, 1, 4, 146 },
+  { 9, 17000400, 1, 4, 176 }, { 9, 17000600, 1, 4, 172 },
+  { 9, 17000800, 1, 4, 176 },
+  { 20, 0, 0, 3, 31 }, { 20, 0, 0, 3, 34 },
+};
+
+/* FFmpeg 5.1 as a server (-listen 1) answering that publish: Window
+ * Acknowledgement Size, Set Peer Bandwidth, Stream Begin, Set Chunk Size,
+ * the command results and onStatus. */
+static const Summary s_ffmpeg_server_publish[] = {
+  { 5, 0, 0, 2, 4 }, { 6, 0, 0, 2, 5 }, { 4, 0, 0, 2, 6 }, { 1, 0, 0, 2, 4 },
+  { 20, 0, 0, 3, 190 }, { 20, 0, 0, 3, 30 }, { 20, 0, 0, 3, 20 },
+  { 20, 0, 0, 3, 14 }, { 20, 0, 0, 3, 29 }, { 20, 0, 0, 3, 20 },
+  { 4, 0, 0, 2, 6 }, { 20, 0, 1, 3, 126 }, { 20, 0, 0, 3, 34 },
 };
 
 /* --- writer output --- */
@@ -1157,6 +1216,134 @@ GST_START_TEST (test_log_missing_extended)
 
 GST_END_TEST;
 
+/* Feeds a capture every way and checks the messages it holds; returns the
+ * messages of the whole feed. */
+static GPtrArray *
+check_file_vector (guint line, const gchar *name, const Summary *expect,
+    guint n_expect)
+{
+  g_autofree gchar *path
+      = g_build_filename (RTMP_TEST_FILES_DIR, "chunk", name, NULL);
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *whole = NULL;
+  const guint8 *data;
+  gsize len;
+  guint i, k;
+
+  if (!g_file_get_contents (path, &contents, &len, &error))
+    fail ("line %u: %s", line, error->message);
+  data = (const guint8 *) contents;
+
+  for (i = 0; i < n_feeds (len); i++) {
+    g_autoptr (RtmpChunkReader) reader = rtmp_chunk_reader_new (NULL);
+    GPtrArray *messages
+        = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_message_free);
+    g_autofree gchar *how = NULL;
+    FeedMode mode;
+    gsize split;
+
+    get_feed (i, &mode, &split);
+    how = describe_feed (mode, split);
+    if (!feed (line, reader, data, len, mode, split, messages, &error))
+      fail ("line %u: %s: %s: %s", line, name, how, error->message);
+    CHECK_MSG (line, messages->len == n_expect, "%s: %s: %u messages", name,
+        how, messages->len);
+    for (k = 0; k < n_expect; k++) {
+      const RtmpMessage *m = messages->pdata[k];
+
+      CHECK_MSG (line,
+          m->type == expect[k].type && m->timestamp == expect[k].timestamp
+              && m->stream_id == expect[k].stream_id
+              && m->csid == expect[k].csid
+              && g_bytes_get_size (m->payload) == expect[k].len,
+          "%s: %s: message %u is type %u ts %u stream %u csid %u length "
+          "%" G_GSIZE_FORMAT,
+          name, how, k, m->type, m->timestamp, m->stream_id, m->csid,
+          g_bytes_get_size (m->payload));
+    }
+    CHECK (line, rtmp_chunk_reader_get_bytes_read (reader) == len);
+    CHECK (line, rtmp_chunk_reader_get_buffered_bytes (reader) == 0);
+    CHECK (line, rtmp_chunk_reader_get_chunk_size (reader) == 128);
+    if (whole == NULL)
+      whole = messages;
+    else
+      g_ptr_array_unref (messages);
+  }
+  return whole;
+}
+
+#define CHECK_FILE_VECTOR(name, s) \
+  check_file_vector (__LINE__, name, s, G_N_ELEMENTS (s))
+
+static gboolean
+payload_starts_with (const RtmpMessage *m, const gchar *prefix, gsize len)
+{
+  return g_bytes_get_size (m->payload) >= len
+      && memcmp (g_bytes_get_data (m->payload, NULL), prefix, len) == 0;
+}
+
+GST_START_TEST (test_ffmpeg_publish)
+{
+  g_autoptr (GPtrArray) plain
+      = CHECK_FILE_VECTOR ("ffmpeg-publish.bin", s_ffmpeg_publish);
+  g_autoptr (GPtrArray) extended = CHECK_FILE_VECTOR (
+      "ffmpeg-publish-extended.bin", s_ffmpeg_publish_extended);
+  guint i;
+
+  /* AMF0 string "connect" */
+  fail_unless (payload_starts_with (plain->pdata[0],
+      "\x02\x00\x07"
+      "connect",
+      10));
+  /* the media payloads do not depend on the timestamps (the commands
+   * differ: connect names the port of each capture) */
+  for (i = 7; i < plain->len - 2; i++) {
+    const RtmpMessage *a = plain->pdata[i], *b = extended->pdata[i];
+
+    fail_unless (g_bytes_equal (a->payload, b->payload), "message %u", i);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_librtmp_publish_extended)
+{
+  g_autoptr (GPtrArray) with = CHECK_FILE_VECTOR (
+      "librtmp-publish-extended.bin", s_librtmp_publish_extended);
+  g_autoptr (GPtrArray) without = CHECK_FILE_VECTOR (
+      "librtmp-publish-extended-omitted.bin", s_librtmp_publish_extended);
+  guint i;
+
+  fail_unless (payload_starts_with (with->pdata[0],
+      "\x02\x00\x07"
+      "connect",
+      10));
+  /* with or without the repeated field, the same messages */
+  for (i = 0; i < with->len; i++) {
+    const RtmpMessage *a = with->pdata[i], *b = without->pdata[i];
+
+    fail_unless (g_bytes_equal (a->payload, b->payload), "message %u", i);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_ffmpeg_server_publish)
+{
+  g_autoptr (GPtrArray) messages = CHECK_FILE_VECTOR (
+      "ffmpeg-server-publish.bin", s_ffmpeg_server_publish);
+  RtmpUserControl event;
+
+  fail_unless (rtmp_user_control_parse (messages->pdata[2], &event, NULL));
+  fail_unless_equals_int (event.type, RTMP_USER_CONTROL_STREAM_BEGIN);
+  /* AMF0 string "_result" */
+  fail_unless (
+      payload_starts_with (messages->pdata[4], "\x02\x00\x07_result", 10));
+}
+
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------ */
 /* Limits */
 
@@ -1731,6 +1918,9 @@ chunk_suite (void)
   tcase_add_test (tc_reader, test_header_inside_message);
   tcase_add_test (tc_reader, test_bad_control);
   tcase_add_test (tc_reader, test_log_missing_extended);
+  tcase_add_test (tc_reader, test_ffmpeg_publish);
+  tcase_add_test (tc_reader, test_librtmp_publish_extended);
+  tcase_add_test (tc_reader, test_ffmpeg_server_publish);
 
   suite_add_tcase (s, tc_limits);
   tcase_add_test (tc_limits, test_limit_message_size);
