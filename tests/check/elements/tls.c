@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests for gstrtmptls: handshakes, data, certificate validation and
  * failures between GstRtmpTls peers in memory, against plain OpenSSL peers
- * (renegotiation, key update, SNI, weak certificates). Certificates are
- * made at run time. */
+ * (renegotiation, key update, SNI, weak certificates) and against a real
+ * `openssl s_server` over loopback. Certificates are made at run time. */
 
 #define OPENSSL_API_COMPAT 30000
 #define OPENSSL_NO_DEPRECATED 1
@@ -10,7 +10,15 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -229,6 +237,8 @@ suite_setup (void)
 {
   GError *err = NULL;
 
+  /* s_server may go away while we write to it */
+  signal (SIGPIPE, SIG_IGN);
   cert_dir = g_dir_make_tmp ("rtmp-tls-test-XXXXXX", &err);
   fail_unless (cert_dir != NULL, "%s", err ? err->message : "");
   make_certificates ();
@@ -1594,6 +1604,199 @@ GST_START_TEST (test_client_certificate)
 
 GST_END_TEST;
 
+/* ---- against a real peer: openssl s_server on loopback ---- */
+
+typedef struct
+{
+  GPid pid;
+  gint stdin_fd, stdout_fd;
+  GString *output;
+} SServer;
+
+static guint16
+free_port (void)
+{
+  struct sockaddr_in addr = {
+    0,
+  };
+  socklen_t len = sizeof (addr);
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  guint16 port;
+
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fail_unless (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0);
+  fail_unless (getsockname (fd, (struct sockaddr *) &addr, &len) == 0);
+  port = ntohs (addr.sin_port);
+  close (fd);
+  return port;
+}
+
+/* Reads what s_server printed; FALSE at its end of output */
+static gboolean
+s_server_read (SServer *s)
+{
+  gchar buf[4096];
+  gssize n = read (s->stdout_fd, buf, sizeof (buf));
+
+  if (n <= 0)
+    return FALSE;
+  g_string_append_len (s->output, buf, n);
+  return TRUE;
+}
+
+static void
+s_server_start (SServer *s, guint16 port)
+{
+  gchar *openssl = g_find_program_in_path ("openssl");
+  gchar *accept = g_strdup_printf ("127.0.0.1:%u", port);
+  gchar *argv[] = { openssl, (gchar *) "s_server", (gchar *) "-accept", accept,
+    (gchar *) "-cert", (gchar *) P ("server.pem"), (gchar *) "-key",
+    (gchar *) P ("server.key"), (gchar *) "-naccept", (gchar *) "1", NULL };
+  GError *err = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_TIME_SPAN_SECOND;
+
+  fail_unless (openssl != NULL, "the openssl program is not installed");
+  fail_unless (g_spawn_async_with_pipes (NULL, argv, NULL,
+                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                   NULL, &s->pid, &s->stdin_fd, &s->stdout_fd, NULL, &err),
+      "%s", err ? err->message : "");
+  s->output = g_string_new (NULL);
+  g_free (openssl);
+  g_free (accept);
+
+  /* it prints ACCEPT once it listens */
+  while (strstr (s->output->str, "ACCEPT") == NULL) {
+    struct pollfd pfd = { s->stdout_fd, POLLIN, 0 };
+
+    fail_unless (g_get_monotonic_time () < deadline,
+        "s_server did not start: %s", s->output->str);
+    if (poll (&pfd, 1, 100) > 0)
+      fail_unless (s_server_read (s), "s_server exited: %s", s->output->str);
+  }
+}
+
+static void
+s_server_stop (SServer *s)
+{
+  int status;
+
+  kill (s->pid, SIGTERM);
+  fail_unless (waitpid (s->pid, &status, 0) == s->pid);
+  g_spawn_close_pid (s->pid);
+  close (s->stdin_fd);
+  close (s->stdout_fd);
+  g_string_free (s->output, TRUE);
+}
+
+static int
+connect_loopback (guint16 port)
+{
+  struct sockaddr_in addr = {
+    0,
+  };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fail_unless (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0,
+      "connect: %s", g_strerror (errno));
+  return fd;
+}
+
+/* Sends all TLS output on the (blocking) socket */
+static void
+flush_to_socket (GstRtmpTls *tls, int fd)
+{
+  const guint8 *data;
+  gsize len;
+
+  while ((len = gst_rtmp_tls_peek_output (tls, &data)) > 0) {
+    gssize n = send (fd, data, len, MSG_NOSIGNAL);
+
+    fail_unless (n > 0, "send: %s", g_strerror (errno));
+    gst_rtmp_tls_consume_output (tls, n);
+  }
+}
+
+GST_START_TEST (test_openssl_s_server)
+{
+  static const gchar to_server[] = "hello from rtmp\n";
+  static const gchar to_client[] = "hello from s_server\n";
+  guint16 port = free_port ();
+  SServer s = {
+    0,
+  };
+  Peer *client;
+  gboolean told_server = FALSE, told_client = FALSE;
+  gboolean socket_open = TRUE;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+  int fd;
+
+  s_server_start (&s, port);
+  client = client_peer ("127.0.0.1", P ("ca.pem"), ALL);
+  fd = connect_loopback (port);
+
+  /* until each side printed the other's line and the client saw the
+   * server's close_notify */
+  while (socket_open && !gst_rtmp_tls_peer_closed (client->tls)) {
+    struct pollfd pfds[2] = { { fd, POLLIN, 0 }, { s.stdout_fd, POLLIN, 0 } };
+
+    fail_unless (g_get_monotonic_time () < deadline,
+        "timed out; s_server printed: %s", s.output->str);
+    flush_to_socket (client->tls, fd);
+
+    if (gst_rtmp_tls_is_handshake_complete (client->tls) && !told_server) {
+      peer_write_string (client, to_server);
+      flush_to_socket (client->tls, fd);
+      /* s_server sends its stdin to the client */
+      fail_unless (write (s.stdin_fd, to_client, strlen (to_client))
+          == (gssize) strlen (to_client));
+      told_server = TRUE;
+    }
+    if (told_server && !told_client
+        && strstr (s.output->str, "hello from rtmp") != NULL
+        && g_strstr_len ((const gchar *) client->received->data,
+               client->received->len, "hello from s_server")
+            != NULL) {
+      /* both lines arrived: close; s_server answers with its own
+       * close_notify and exits (-naccept 1) */
+      told_client = TRUE;
+      gst_rtmp_tls_shutdown (client->tls);
+      flush_to_socket (client->tls, fd);
+    }
+
+    if (poll (pfds, 2, 100) <= 0)
+      continue;
+    if (pfds[1].revents)
+      s_server_read (&s);
+    if (pfds[0].revents) {
+      guint8 buf[16384];
+      gssize n = recv (fd, buf, sizeof (buf), 0);
+
+      if (n <= 0) {
+        socket_open = FALSE;
+        continue;
+      }
+      peer_feed (client, buf, n);
+      fail_unless (client->error == NULL, "%s",
+          client->error ? client->error->message : "");
+    }
+  }
+
+  fail_unless (told_client, "s_server printed: %s", s.output->str);
+  fail_unless (gst_rtmp_tls_peer_closed (client->tls),
+      "no close_notify from s_server");
+  assert_received (client, to_client, __LINE__);
+
+  close (fd);
+  s_server_stop (&s);
+  peer_free (client);
+}
+
+GST_END_TEST;
+
 static Suite *
 tls_suite (void)
 {
@@ -1626,6 +1829,7 @@ tls_suite (void)
   tcase_add_test (tc, test_server_configuration_errors);
   tcase_add_test (tc, test_client_configuration_errors);
   tcase_add_test (tc, test_client_certificate);
+  tcase_add_test (tc, test_openssl_s_server);
   return s;
 }
 
