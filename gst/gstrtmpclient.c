@@ -336,8 +336,8 @@ decide_after_connection (GstRtmpClient *self, const GError *error)
     return;
   }
   if (error == NULL) {
-    report_state (self, GST_RTMP_CLIENT_STATE_STOPPED,
-        "the server closed the connection", self->attempt);
+    /* a clean close: our session had sent its last message */
+    report_state (self, GST_RTMP_CLIENT_STATE_STOPPED, NULL, self->attempt);
     return;
   }
   if (self->is_established && attempts_left (self)) {
