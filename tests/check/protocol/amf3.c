@@ -509,6 +509,45 @@ GST_START_TEST (test_dates)
 
 GST_END_TEST;
 
+GST_START_TEST (test_long_string)
+{
+  gsize n = 70000;
+  g_autofree gchar *text = g_malloc (n);
+  g_autoptr (RtmpAmfValue) value = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  const guint8 *data;
+
+  memset (text, 'y', n);
+  value = rtmp_amf_value_new_string_len (text, n);
+  {
+    /* not check_round_trip (): every truncation of 70 kB is slow under
+     * valgrind; the header's truncations and the last byte are enough */
+    g_autoptr (GByteArray) out = g_byte_array_new ();
+    g_autoptr (RtmpAmfValue) decoded = NULL;
+    g_autoptr (GError) error = NULL;
+
+    rtmp_amf3_encode (out, value);
+    decoded = decode_ok (out->data, out->len, __LINE__);
+    fail_unless (rtmp_amf_value_equal (value, decoded));
+    check_truncations (out->data, 5, __LINE__);
+    decode_error (out->data, out->len - 1, NULL, RTMP_ERROR_MALFORMED, &error,
+        __LINE__);
+    fail_unless_equals_string (error->message,
+        "AMF3 at offset 1: string of "
+        "70000 bytes, only 69999 left");
+    bytes = g_bytes_new (out->data, out->len);
+  }
+  data = g_bytes_get_data (bytes, NULL);
+  /* U29 of 70000 << 1 | 1 = 140001 takes three bytes */
+  fail_unless_equals_int (g_bytes_get_size (bytes), 1 + 3 + n);
+  fail_unless_equals_int (data[0], RTMP_AMF3_STRING);
+  fail_unless_equals_int (data[1], 0x88);
+  fail_unless_equals_int (data[2], 0xC5);
+  fail_unless_equals_int (data[3], 0x61);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_decode_all_shares_tables)
 {
   /* "abc", then a reference to it in the next value of the message */
@@ -732,6 +771,7 @@ amf3_suite (void)
   tcase_add_test (tc, test_externalizable_refused);
   tcase_add_test (tc, test_all_types_vector);
   tcase_add_test (tc, test_dates);
+  tcase_add_test (tc, test_long_string);
   tcase_add_test (tc, test_decode_all_shares_tables);
   tcase_add_test (tc, test_reference_bomb);
   tcase_add_test (tc, test_limits);
