@@ -593,6 +593,8 @@ rtmp_chunk_reader_read (RtmpChunkReader *reader, const guint8 *data, gsize len,
         const guint8 *p;
         guint8 b0;
 
+        if (n == 0)
+          goto need_more;
         rtmp_bytes_read_pointer (&in, n, &p);
         memcpy (s->buffer + s->received, p, n);
         s->received += n;

@@ -41,15 +41,19 @@ void rtmp_chunk_reader_set_log_func (RtmpChunkReader *reader, RtmpLogFunc func,
 /* Reads at most one message from @data. On RTMP_READ_OK *message is set
  * (transfer full) and *consumed says how many bytes were used; on
  * RTMP_READ_NEED_MORE all @len bytes were consumed (buffered or parsed into
- * partial state) and *consumed == len. Set Chunk Size and Abort Message
- * (§5.4.1, §5.4.2) are applied by the reader itself and also returned.
+ * partial state) and *consumed == len. Call again while it returns
+ * RTMP_READ_OK, also once all of @data is consumed: a message can complete
+ * from bytes held over from earlier calls (at most 4, read after a type 3
+ * header to look for an extended timestamp the peer left out).
  *
- * Each message's payload is allocated at its full length when its first
- * chunk arrives (counted against limits->max_buffered_bytes) and becomes the
- * message's GBytes without another copy. A type 0/1/2 header on a chunk
- * stream whose message is incomplete is RTMP_ERROR_MALFORMED (an Abort
- * Message must come first). Message types are not checked: type 0 or 200
- * come out as they are. After RTMP_READ_ERROR the reader must be freed. */
+ * Set Chunk Size and Abort Message (§5.4.1, §5.4.2) are applied by the
+ * reader itself and also returned. Each message's payload is allocated at
+ * its full length when its first chunk arrives (counted against
+ * limits->max_buffered_bytes) and becomes the message's GBytes without
+ * another copy. A type 0/1/2 header on a chunk stream whose message is
+ * incomplete is RTMP_ERROR_MALFORMED (an Abort Message must come first).
+ * Message types are not checked: type 0 or 200 come out as they are. After
+ * RTMP_READ_ERROR the reader must be freed. */
 RtmpReadResult rtmp_chunk_reader_read (RtmpChunkReader *reader,
     const guint8 *data, gsize len, gsize *consumed, RtmpMessage **message,
     GError **error);

@@ -246,6 +246,28 @@ static const Expect e_ext_type3_omitted[] = {
   EXPECT (8, 0x12345678, 1, 4, "abcdefghijkl"),
 };
 
+/* The 4 bytes after a type 3 header without the field are one byte of
+ * payload and three one-byte headers of empty messages: those complete from
+ * the bytes the reader holds, after all input was consumed. */
+static const guint8 v_ext_omitted_held_bytes[] = {
+  SCS4,
+  0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x01, 0x00, 0x00, 0x00,
+  0x04, 0xff, 0xff, 0xff, 0x00, 0x00, 0x05, 0x08, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x00, 0x00, 0x00,
+  'a', 'b', 'c', 'd',
+  0xc4,                   /* no extended timestamp */
+  'e',
+  0xc5, 0xc5, 0xc5,       /* empty messages, delta 0 */
+};
+static const Expect e_ext_omitted_held_bytes[] = {
+  EXPECT_SCS4,
+  EXPECT (8, 0, 1, 5, ""),
+  EXPECT (8, 0x01000000, 1, 4, "abcde"),
+  EXPECT (8, 0, 1, 5, ""),
+  EXPECT (8, 0, 1, 5, ""),
+  EXPECT (8, 0, 1, 5, ""),
+};
+
 /* On type 1 and 2 headers the extended field is the delta. */
 static const guint8 v_ext_type1[] = {
   SCS4,
@@ -973,6 +995,52 @@ GST_END_TEST;
 GST_START_TEST (test_ext_type3_omitted)
 {
   CHECK_VECTOR (v_ext_type3_omitted, e_ext_type3_omitted, 4);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_ext_omitted_held_bytes)
+{
+  g_autoptr (RtmpChunkReader) reader = rtmp_chunk_reader_new (NULL);
+  g_autoptr (RtmpMessage) m = NULL;
+  gsize consumed;
+  guint i;
+
+  CHECK_VECTOR (v_ext_omitted_held_bytes, e_ext_omitted_held_bytes, 4);
+
+  /* Split after the type 3 header: the reader holds it, takes the next 4
+   * bytes to look for the extended timestamp, finds 'e' and three headers
+   * and completes the message with all input used; the three empty
+   * messages then come out of no new input at all. */
+  for (i = 0; i < 2; i++) {
+    fail_unless_equals_int (rtmp_chunk_reader_read (reader,
+                                v_ext_omitted_held_bytes + (i ? 16 : 0), 16,
+                                &consumed, &m, NULL),
+        RTMP_READ_OK);
+    g_clear_pointer (&m, rtmp_message_free);
+  }
+  fail_unless_equals_int (rtmp_chunk_reader_read (reader,
+                              v_ext_omitted_held_bytes + 28, 21, &consumed, &m,
+                              NULL),
+      RTMP_READ_NEED_MORE);
+  fail_unless_equals_int (rtmp_chunk_reader_read (reader,
+                              v_ext_omitted_held_bytes + 49, 4, &consumed, &m,
+                              NULL),
+      RTMP_READ_OK);
+  fail_unless_equals_int (consumed, 4);
+  fail_unless_equals_int (g_bytes_get_size (m->payload), 5);
+  g_clear_pointer (&m, rtmp_message_free);
+  for (i = 0; i < 3; i++) {
+    fail_unless_equals_int (
+        rtmp_chunk_reader_read (reader, NULL, 0, &consumed, &m, NULL),
+        RTMP_READ_OK);
+    fail_unless_equals_int (consumed, 0);
+    fail_unless_equals_int (m->csid, 5);
+    g_clear_pointer (&m, rtmp_message_free);
+  }
+  fail_unless_equals_int (
+      rtmp_chunk_reader_read (reader, NULL, 0, &consumed, &m, NULL),
+      RTMP_READ_NEED_MORE);
 }
 
 GST_END_TEST;
@@ -1903,6 +1971,7 @@ chunk_suite (void)
   tcase_add_test (tc_reader, test_ext_type0);
   tcase_add_test (tc_reader, test_ext_type3_omitted_short);
   tcase_add_test (tc_reader, test_ext_type3_omitted);
+  tcase_add_test (tc_reader, test_ext_omitted_held_bytes);
   tcase_add_test (tc_reader, test_ext_type1);
   tcase_add_test (tc_reader, test_ext_type2);
   tcase_add_test (tc_reader, test_ext_boundary);
