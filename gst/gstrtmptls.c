@@ -994,6 +994,30 @@ bad_host : {
 }
 }
 
+/* The system's CA store, loaded once per process: parsing the whole
+ * bundle (some 150 certificates) would take 30 ms per connection.
+ * X509_STORE is made to be shared between contexts and threads; a CA
+ * bundle updated later is seen after a restart. */
+static X509_STORE *
+system_store (void)
+{
+  static X509_STORE *store = NULL;
+
+  if (g_once_init_enter (&store)) {
+    X509_STORE *s = X509_STORE_new ();
+
+    if (s == NULL)
+      g_error ("out of memory for the TLS CA store");
+    /* without a usable system store every server is unknown: the
+     * handshake says so, or passes when UNKNOWN_CA is not validated */
+    if (!X509_STORE_set_default_paths (s))
+      GST_WARNING ("cannot load the system's TLS CA store");
+    ERR_clear_error ();
+    g_once_init_leave (&store, s);
+  }
+  return store;
+}
+
 static SSL_CTX *
 create_context (const GstRtmpTlsConfig *config, GError **error)
 {
@@ -1038,10 +1062,8 @@ create_context (const GstRtmpTlsConfig *config, GError **error)
     if (config->ca_file != NULL) {
       if (!load_ca_file (ctx, config->ca_file, error))
         goto failed;
-    } else if (!SSL_CTX_set_default_verify_paths (ctx)) {
-      /* without a usable system store every server is unknown: let the
-       * handshake say so, or pass when UNKNOWN_CA is not validated */
-      GST_WARNING ("cannot load the system's TLS CA store");
+    } else {
+      SSL_CTX_set1_cert_store (ctx, system_store ());
     }
     ERR_clear_error ();
     /* every certificate of the CA file is a trust anchor, as in GIO and
