@@ -13,6 +13,7 @@ Environment knobs for local iteration (CI uses the defaults):
   RTMP_TEST_FUZZ_SECONDS seconds per fuzz target (default 30)
 """
 
+import glob
 import json
 import os
 import re
@@ -128,16 +129,19 @@ def count_meson_log(tally, phase, logfile):
 
 def meson_test(tally, phase, builddir, args, env=None):
     logbase = f"runner-{phase}"
-    logfile = os.path.join(TOP, builddir, "meson-logs", logbase + ".json")
-    if os.path.exists(logfile):
-        os.unlink(logfile)
+    logdir = os.path.join(TOP, builddir, "meson-logs")
+    # meson adds the wrapper's name to the log base ("-valgrind")
+    for old in glob.glob(os.path.join(logdir, logbase + "*.json")):
+        os.unlink(old)
     full_env = dict(os.environ)
     full_env["CK_VERBOSITY"] = "verbose"
     if env:
         full_env.update(env)
     run(["meson", "test", "-C", builddir, "--num-processes", "2",
          "--print-errorlogs", "--logbase", logbase] + args, env=full_env)
-    count_meson_log(tally, phase, logfile)
+    logs = glob.glob(os.path.join(logdir, logbase + "*.json"))
+    count_meson_log(tally, phase, logs[0] if logs else
+                    os.path.join(logdir, logbase + ".json"))
 
 
 def configure(builddir, options, env=None):
