@@ -327,6 +327,7 @@ rtmp_session_new (const RtmpSessionConfig *config)
   hs.random = config->random;
   hs.log_func = config->log_func;
   hs.log_user_data = config->log_user_data;
+  hs.log_level = config->log_level;
   self->handshake = rtmp_handshake_new (&hs);
   memcpy (self->auth_random, config->random + RTMP_HANDSHAKE_RANDOM_SIZE,
       RTMP_AUTH_RANDOM_SIZE);
