@@ -1738,11 +1738,16 @@ rtmp_session_receive (RtmpSession *self, const guint8 *data, gsize len,
   self->last_receive_us = now_us;
   self->stats.in_bytes += len;
 
-  while (len > 0 && self->state != STATE_CLOSING) {
+  /* The chunk reader is called until it needs more, even with no input
+   * left: bytes it held back can still complete messages (see
+   * rtmp_chunk_reader_read) */
+  while (self->state != STATE_CLOSING && self->state != STATE_FAILED) {
     gsize consumed = 0;
     RtmpReadResult result;
 
     if (self->state == STATE_HANDSHAKE) {
+      if (len == 0)
+        break;
       result = rtmp_handshake_receive (self->handshake, data, len, &consumed,
           error);
       flush_handshake_output (self);
