@@ -789,7 +789,6 @@ GST_START_TEST (test_element_limit)
   limits.amf_max_references = 1;
   {
     static const guint8 two[] = { 0x0A, 0, 0, 0, 1, 0x03, 0x00, 0x00, 0x09 };
-    g_autoptr (RtmpAmfValue) v = NULL;
 
     decode_error (two, sizeof (two), &limits, RTMP_ERROR_LIMIT, &error,
         __LINE__);

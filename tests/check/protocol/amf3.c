@@ -182,9 +182,8 @@ GST_START_TEST (test_round_trip_every_type)
   rtmp_amf_value_take_item (v, rtmp_amf_value_new_integer (1));
   g_ptr_array_add (values, v);
 
-  for (i = 0; i < values->len; i++) {
-    g_autoptr (GBytes) b = check_round_trip (values->pdata[i], __LINE__);
-  }
+  for (i = 0; i < values->len; i++)
+    g_bytes_unref (check_round_trip (values->pdata[i], __LINE__));
 
   /* all of them in one message, sharing the tables */
   {
