@@ -379,9 +379,12 @@ on_phase (GstRtmpConnection *connection, GstRtmpConnectionPhase phase,
   GstRtmpClient *self = user_data;
 
   g_rec_mutex_lock (&self->callback_lock);
-  if (phase == GST_RTMP_CONNECTION_PHASE_TLS
-      || phase == GST_RTMP_CONNECTION_PHASE_HANDSHAKE)
-    report_state (self, GST_RTMP_CLIENT_STATE_HANDSHAKING, NULL, self->attempt);
+  if (phase == GST_RTMP_CONNECTION_PHASE_TLS)
+    report_state (self, GST_RTMP_CLIENT_STATE_HANDSHAKING, "TLS handshake",
+        self->attempt);
+  else if (phase == GST_RTMP_CONNECTION_PHASE_HANDSHAKE)
+    report_state (self, GST_RTMP_CLIENT_STATE_HANDSHAKING, "RTMP handshake",
+        self->attempt);
   g_rec_mutex_unlock (&self->callback_lock);
 }
 

@@ -74,7 +74,7 @@ struct _GstRtmpConnection
 
   /* delivered on the I/O thread after the lock is dropped */
   GArray *pending_events; /* RtmpSessionEvent */
-  gboolean phase_changed;
+  GArray *pending_phases; /* GstRtmpConnectionPhase, in order */
   gboolean closed_pending;
   gboolean closed_delivered;
 
@@ -198,6 +198,8 @@ connection_new (const GstRtmpConnectionConfig *config,
   self->is_reading = TRUE;
   self->read_buffer = g_malloc (READ_SIZE);
   self->pending_events = g_array_new (FALSE, TRUE, sizeof (RtmpSessionEvent));
+  self->pending_phases
+      = g_array_new (FALSE, FALSE, sizeof (GstRtmpConnectionPhase));
   self->loop = gst_rtmp_io_loop_acquire ();
   copy_config (self, config);
   return self;
@@ -223,6 +225,7 @@ gst_rtmp_connection_unref (GstRtmpConnection *self)
     rtmp_session_event_clear (
         &g_array_index (self->pending_events, RtmpSessionEvent, i));
   g_array_unref (self->pending_events);
+  g_array_unref (self->pending_phases);
   g_clear_pointer (&self->session, rtmp_session_free);
 #if HAVE_TLS
   g_clear_pointer (&self->tls, gst_rtmp_tls_free);
@@ -320,7 +323,7 @@ set_phase_locked (GstRtmpConnection *self, GstRtmpConnectionPhase phase)
   GST_DEBUG ("%s:%u: %s", self->host ? self->host : "peer", self->port,
       gst_rtmp_connection_phase_get_name (phase));
   self->phase = phase;
-  self->phase_changed = TRUE;
+  g_array_append_val (self->pending_phases, phase);
   g_cond_broadcast (&self->cond);
 }
 
@@ -374,9 +377,8 @@ is_closed (GstRtmpConnection *self)
 static void
 deliver (GstRtmpConnection *self)
 {
-  GArray *events;
-  GstRtmpConnectionPhase phase;
-  gboolean phase_changed, closed;
+  GArray *events, *phases;
+  gboolean closed;
   GError *error = NULL;
   guint i;
 
@@ -389,9 +391,9 @@ deliver (GstRtmpConnection *self)
   }
   events = self->pending_events;
   self->pending_events = g_array_new (FALSE, TRUE, sizeof (RtmpSessionEvent));
-  phase = self->phase;
-  phase_changed = self->phase_changed;
-  self->phase_changed = FALSE;
+  phases = self->pending_phases;
+  self->pending_phases
+      = g_array_new (FALSE, FALSE, sizeof (GstRtmpConnectionPhase));
   closed = self->closed_pending && !self->closed_delivered;
   if (closed) {
     self->closed_delivered = TRUE;
@@ -399,25 +401,27 @@ deliver (GstRtmpConnection *self)
   }
   gst_rtmp_connection_unlock (self);
 
+  /* phases first: they happened before the events they led to; a callback
+   * may close the connection, and no callback runs after that */
+  for (i = 0; i < phases->len; i++) {
+    GstRtmpConnectionPhase phase
+        = g_array_index (phases, GstRtmpConnectionPhase, i);
+
+    if (phase != GST_RTMP_CONNECTION_PHASE_CLOSED && self->callbacks.phase
+        && !is_closed (self))
+      self->callbacks.phase (self, phase, self->user_data);
+  }
+  g_array_unref (phases);
   for (i = 0; i < events->len; i++) {
     RtmpSessionEvent *event = &g_array_index (events, RtmpSessionEvent, i);
 
-    /* a callback may close the connection: no callback after that */
     if (self->callbacks.event && !is_closed (self))
       self->callbacks.event (self, event, self->user_data);
     rtmp_session_event_clear (event);
   }
   g_array_unref (events);
-  if (is_closed (self)) {
-    g_clear_error (&error);
-    g_rec_mutex_unlock (&self->callback_lock);
-    return;
-  }
 
-  if (phase_changed && phase != GST_RTMP_CONNECTION_PHASE_CLOSED
-      && self->callbacks.phase)
-    self->callbacks.phase (self, phase, self->user_data);
-  if (closed && self->callbacks.closed)
+  if (closed && self->callbacks.closed && !is_closed (self))
     self->callbacks.closed (self, error, self->user_data);
   g_clear_error (&error);
   g_rec_mutex_unlock (&self->callback_lock);
@@ -735,7 +739,7 @@ update_source_locked (GstRtmpConnection *self)
     deadline = self->connect_deadline_us;
   if (self->session != NULL)
     deadline = MIN (deadline, rtmp_session_next_deadline (self->session));
-  if (self->pending_events->len > 0 || self->phase_changed)
+  if (self->pending_events->len > 0 || self->pending_phases->len > 0)
     deadline = 0;
   g_source_set_ready_time (self->source,
       deadline == G_MAXUINT64 ? -1 : (gint64) MIN (deadline, G_MAXINT64));
