@@ -138,6 +138,7 @@ struct _GstRtmpSink
   gboolean is_reconnecting;
   gboolean is_flushing;
   gboolean error_posted;
+  GstRtmpClientState last_state; /* as reported on the bus */
   gchar *display_url;
 
   /* streaming thread only */
@@ -195,6 +196,7 @@ on_client_state (GstRtmpClient *client, GstRtmpClientState state,
   GstRtmpSink *self = user_data;
 
   g_mutex_lock (&self->lock);
+  self->last_state = state;
   if (state == GST_RTMP_CLIENT_STATE_RECONNECTING
       || state == GST_RTMP_CLIENT_STATE_STOPPED) {
     g_clear_pointer (&self->publishing_connection, gst_rtmp_connection_unref);
@@ -377,17 +379,30 @@ gst_rtmp_sink_start (GstBaseSink *sink)
   return TRUE;
 }
 
+/* @reason: posted with the final "stopped" state unless the client already
+ * reported it */
 static void
-stop_client (GstRtmpSink *self)
+stop_client (GstRtmpSink *self, const gchar *reason)
 {
   GstRtmpClient *client;
+  gboolean post;
 
   g_mutex_lock (&self->lock);
   client = g_steal_pointer (&self->client);
   g_clear_pointer (&self->publishing_connection, gst_rtmp_connection_unref);
   g_mutex_unlock (&self->lock);
+  if (client == NULL)
+    return;
   /* without self->lock: it waits for running callbacks, which take it */
   gst_rtmp_client_free (client);
+
+  g_mutex_lock (&self->lock);
+  post = self->last_state != GST_RTMP_CLIENT_STATE_STOPPED;
+  self->last_state = GST_RTMP_CLIENT_STATE_STOPPED;
+  g_mutex_unlock (&self->lock);
+  if (post)
+    gst_rtmp_element_post_state (GST_ELEMENT (self),
+        GST_RTMP_CLIENT_STATE_STOPPED, self->display_url, reason, 0);
 }
 
 static gboolean
@@ -395,7 +410,7 @@ gst_rtmp_sink_stop (GstBaseSink *sink)
 {
   GstRtmpSink *self = GST_RTMP_SINK (sink);
 
-  stop_client (self);
+  stop_client (self, "stopped");
   reset_stream_state (self);
   return TRUE;
 }
@@ -1125,7 +1140,8 @@ finish_stream (GstRtmpSink *self)
     gst_rtmp_connection_unref (connection);
   }
 
-  stop_client (self);
+  stop_client (self,
+      stalled ? "timed out at the end of the stream" : "end of stream");
   if (stalled) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
         ("Timed out after %u s sending the end of the stream to %s", timeout_s,
@@ -1295,7 +1311,7 @@ gst_rtmp_sink_finalize (GObject *object)
 {
   GstRtmpSink *self = GST_RTMP_SINK (object);
 
-  stop_client (self);
+  stop_client (self, NULL);
   reset_stream_state (self);
   gst_rtmp_element_settings_clear (&self->settings);
   g_free (self->display_url);
