@@ -684,7 +684,7 @@ main (int argc, char **argv)
         "P" },
     { "handshake", 0, 0, G_OPTION_ARG_STRING, &handshake_name,
         "simple or digest (default digest)", "TYPE" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (RtmpUrl) url = NULL;
