@@ -373,6 +373,12 @@ has_all_media (Conn *conn, gpointer user_data)
 }
 
 static gboolean
+has_video (Conn *conn, gpointer user_data)
+{
+  return count_media (conn, RTMP_MESSAGE_VIDEO) > 0;
+}
+
+static gboolean
 has_stream_end (Conn *conn, gpointer user_data)
 {
   return has_status (conn, "NetStream.Play.UnpublishNotify")
@@ -839,9 +845,35 @@ GST_START_TEST (test_nginx_restart)
 
 GST_END_TEST;
 
+/* A config nginx refuses: the error quotes nginx's own complaint. */
+GST_START_TEST (test_nginx_bad_config_is_reported)
+{
+  RtmpExternalNginxConfig config;
+  g_autofree gchar *nginx_path = NULL;
+  RtmpExternalNginx *nginx;
+  GError *error = NULL;
+
+  nginx_path = rtmp_external_require_program ("nginx", "nginx");
+  rtmp_external_nginx_config_init (&config);
+  config.live_directives = "no_such_directive on;";
+  nginx = rtmp_external_nginx_start (&config, &error);
+  fail_unless (nginx == NULL);
+  GST_INFO ("error: %s", error->message);
+  fail_unless (g_error_matches (error, RTMP_EXTERNAL_ERROR,
+      RTMP_EXTERNAL_ERROR_NOT_READY));
+  fail_unless (strstr (error->message, "unknown directive") != NULL, "%s",
+      error->message);
+  fail_unless (strstr (error->message, "no_such_directive") != NULL, "%s",
+      error->message);
+  g_error_free (error);
+}
+
+GST_END_TEST;
+
 /* FFmpeg publishes the file over RTMPS through stunnel in front of nginx
- * while the protocol layer plays it over plain RTMP; ffprobe counts the
- * file's packets. Exercises the external peer helpers end to end. */
+ * while the protocol layer plays it over plain RTMP, and ffprobe reads it
+ * live and counts the file's packets: the external peer helpers end to
+ * end. */
 GST_START_TEST (test_ffmpeg_rtmps_through_stunnel)
 {
   g_autoptr (RtmpExternalNginx) nginx = NULL;
@@ -855,6 +887,7 @@ GST_START_TEST (test_ffmpeg_rtmps_through_stunnel)
   g_autofree gchar *cert = NULL;
   g_autofree gchar *key = NULL;
   g_autofree gchar *url = NULL;
+  g_autofree gchar *live_url = NULL;
   RtmpExternalProbe probe;
   GError *error = NULL;
   guint16 tls_port;
@@ -892,6 +925,23 @@ GST_START_TEST (test_ffmpeg_rtmps_through_stunnel)
     ffmpeg = rtmp_external_process_start (argv, &error);
     fail_unless (ffmpeg != NULL, "%s", error ? error->message : "");
   }
+  /* once the stream flows, ffprobe reads 2.5 s of it live over plain RTMP
+   * (the player's socket buffers what nginx relays meanwhile); joining
+   * mid-stream, it shows video from the next keyframe (one a second) */
+  conn_wait_or_fail (player, conns, 1, has_video, NULL, "video");
+  live_url = rtmp_external_nginx_dup_url (nginx, "live", "tls");
+  fail_unless (rtmp_external_ffprobe (live_url, 2.5, 20000, &probe, &error),
+      "%s", error ? error->message : "");
+  GST_INFO ("ffprobe %s: %u video, %u audio packets, pts %f to %f", live_url,
+      probe.n_video_packets, probe.n_audio_packets, probe.first_pts_s,
+      probe.last_pts_s);
+  fail_unless (probe.n_video_packets >= 15, "%u", probe.n_video_packets);
+  fail_unless (probe.n_video_key_packets >= 1);
+  fail_unless (probe.n_audio_packets >= 30, "%u", probe.n_audio_packets);
+  fail_unless (probe.has_pts);
+  fail_unless (probe.last_pts_s - probe.first_pts_s >= 1.5, "%f to %f",
+      probe.first_pts_s, probe.last_pts_s);
+
   /* the player is read while ffmpeg publishes in real time */
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (rtmp_external_process_is_running (ffmpeg)
@@ -1015,6 +1065,7 @@ integration_suite (void)
   tcase_add_test (tc, test_vod_play);
   tcase_add_test (tc, test_publish_wrong_application);
   tcase_add_test (tc, test_nginx_restart);
+  tcase_add_test (tc, test_nginx_bad_config_is_reported);
   tcase_add_test (tc, test_ffmpeg_rtmps_through_stunnel);
   tcase_add_test (tc, test_missing_nginx_fails);
   return s;
