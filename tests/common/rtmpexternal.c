@@ -784,6 +784,34 @@ rtmp_external_find_nginx_rtmp_module (GError **error)
   return NULL;
 }
 
+/* @text with every "@DIR@" replaced by @dir (nullable) */
+static gchar *
+substitute_dir (const gchar *text, const gchar *dir)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (text == NULL)
+    return NULL;
+  parts = g_strsplit (text, "@DIR@", -1);
+  return g_strjoinv (dir, parts);
+}
+
+static gboolean
+make_dir (const gchar *parent, const gchar *name, gchar **path_out,
+    GError **error)
+{
+  g_autofree gchar *path = g_build_filename (parent, name, NULL);
+
+  if (g_mkdir (path, 0755) != 0) {
+    g_set_error (error, RTMP_EXTERNAL_ERROR, RTMP_EXTERNAL_ERROR_SPAWN,
+        "cannot create %s: %s", path, g_strerror (errno));
+    return FALSE;
+  }
+  if (path_out != NULL)
+    *path_out = g_steal_pointer (&path);
+  return TRUE;
+}
+
 static gchar *
 nginx_config_text (const RtmpExternalNginx *self)
 {
@@ -893,11 +921,6 @@ rtmp_external_nginx_start (const RtmpExternalNginxConfig *config,
   self = g_new0 (RtmpExternalNginx, 1);
   self->port = config->port;
   self->chunk_size = config->chunk_size ? config->chunk_size : 4096;
-  self->live_directives = g_strdup (config->live_directives);
-  self->server_directives = g_strdup (config->server_directives);
-  self->rtmp_directives = g_strdup (config->rtmp_directives);
-  self->main_directives = g_strdup (config->main_directives);
-
   self->nginx_path = rtmp_external_find_program ("nginx");
   if (self->nginx_path == NULL) {
     g_set_error (error, RTMP_EXTERNAL_ERROR, RTMP_EXTERNAL_ERROR_MISSING,
@@ -914,16 +937,17 @@ rtmp_external_nginx_start (const RtmpExternalNginxConfig *config,
   self->dir = g_dir_make_tmp ("rtmp-nginx-XXXXXX", error);
   if (self->dir == NULL)
     return NULL;
-  if (config->vod_dir != NULL) {
+  self->live_directives = substitute_dir (config->live_directives, self->dir);
+  self->server_directives
+      = substitute_dir (config->server_directives, self->dir);
+  self->rtmp_directives = substitute_dir (config->rtmp_directives, self->dir);
+  self->main_directives = substitute_dir (config->main_directives, self->dir);
+  if (!make_dir (self->dir, "record", NULL, error))
+    return NULL;
+  if (config->vod_dir != NULL)
     self->vod_dir = g_strdup (config->vod_dir);
-  } else {
-    self->vod_dir = g_build_filename (self->dir, "vod", NULL);
-    if (g_mkdir (self->vod_dir, 0755) != 0) {
-      g_set_error (error, RTMP_EXTERNAL_ERROR, RTMP_EXTERNAL_ERROR_SPAWN,
-          "cannot create %s: %s", self->vod_dir, g_strerror (errno));
-      return NULL;
-    }
-  }
+  else if (!make_dir (self->dir, "vod", &self->vod_dir, error))
+    return NULL;
   self->conf_path = g_build_filename (self->dir, "nginx.conf", NULL);
   self->error_log_path = g_build_filename (self->dir, "error.log", NULL);
 

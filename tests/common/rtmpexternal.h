@@ -156,7 +156,9 @@ gboolean rtmp_external_wait_for_port (guint16 port,
  *   }
  *   <main_directives>
  *
- * and no http block. The strings are copied. */
+ * and no http block. The strings are copied; "@DIR@" in the directives
+ * stands for the temporary directory, which holds an empty "record"
+ * directory for record_path. */
 typedef struct
 {
   guint16 port;       /* 0: rtmp_external_pick_port () */
@@ -168,7 +170,7 @@ typedef struct
    * created empty */
   const gchar *vod_dir;
   /* (nullable) more applications, e.g. "application rec { live on;
-   * record all; record_path /tmp/x; }" */
+   * record all; record_path @DIR@/record; }" */
   const gchar *server_directives;
   const gchar *rtmp_directives; /* (nullable) */
   const gchar *main_directives; /* (nullable) */
@@ -204,8 +206,8 @@ void rtmp_external_nginx_free (RtmpExternalNginx *nginx);
 guint16 rtmp_external_nginx_get_port (const RtmpExternalNginx *nginx);
 /* The master's pid, 0 when stopped */
 GPid rtmp_external_nginx_get_pid (const RtmpExternalNginx *nginx);
-/* The temporary directory: nginx.conf, error.log; tests may create record
- * directories in it */
+/* The temporary directory ("@DIR@"): nginx.conf, error.log, record/ and
+ * (without a vod_dir) vod/ */
 const gchar *rtmp_external_nginx_get_dir (const RtmpExternalNginx *nginx);
 /* (transfer full): "rtmp://127.0.0.1:PORT/@app" or ".../@app/@stream" */
 gchar *rtmp_external_nginx_dup_url (const RtmpExternalNginx *nginx,
