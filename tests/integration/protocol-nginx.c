@@ -409,36 +409,50 @@ has_data_payload (Conn *conn, GBytes *payload)
 
 /* --- the media file --- */
 
-/* (transfer full): RtmpFlvTag *, every tag of @path in order */
+/* (transfer full): RtmpFlvTag *, every tag of @path in order; NULL and
+ * @error when the file is missing, malformed or ends inside a tag */
 static GPtrArray *
-load_flv (const gchar *path)
+read_flv (const gchar *path, GError **error)
 {
-  GPtrArray *tags
+  g_autoptr (GPtrArray) tags
       = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
   g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
   g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
   gchar *contents;
   gsize len, offset = 0;
 
-  fail_unless (g_file_get_contents (path, &contents, &len, &error), "%s",
-      error ? error->message : "");
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
   bytes = g_bytes_new_take (contents, len);
 
   while (offset < len) {
     RtmpFlvTag *tag = NULL;
     gsize consumed = 0;
     RtmpReadResult result
-        = rtmp_flv_reader_read (reader, bytes, offset, &consumed, &tag, &error);
+        = rtmp_flv_reader_read (reader, bytes, offset, &consumed, &tag, error);
 
-    fail_unless (result != RTMP_READ_ERROR, "%s: %s", path,
-        error ? error->message : "");
+    if (result == RTMP_READ_ERROR)
+      return NULL;
     offset += consumed;
     if (result == RTMP_READ_NEED_MORE)
       break;
     g_ptr_array_add (tags, tag);
   }
-  fail_if (rtmp_flv_reader_has_partial (reader), "%s ends inside a tag", path);
+  if (rtmp_flv_reader_has_partial (reader)) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+        "%s ends inside a tag", path);
+    return NULL;
+  }
+  return g_steal_pointer (&tags);
+}
+
+static GPtrArray *
+load_flv (const gchar *path)
+{
+  GError *error = NULL;
+  GPtrArray *tags = read_flv (path, &error);
+
+  fail_unless (tags != NULL, "%s: %s", path, error ? error->message : "");
   return tags;
 }
 
@@ -547,11 +561,13 @@ find_metadata (Conn *player)
   return NULL;
 }
 
-/* Publishes every tag of @tags on @publisher while @player is read too */
+/* Publishes every tag of @tags on @publisher while @player (nullable) is
+ * read too */
 static void
 publish_tags (Conn *publisher, Conn *player, GPtrArray *tags)
 {
   Conn *conns[] = { publisher, player };
+  guint n_conns = player ? 2 : 1;
   guint32 stream_id = rtmp_session_get_stream_id (publisher->session);
   guint i;
 
@@ -566,7 +582,7 @@ publish_tags (Conn *publisher, Conn *player, GPtrArray *tags)
     rtmp_session_send_media (publisher->session, stream_id, tag->type,
         tag->timestamp, payload);
     /* write it, and read whatever nginx relayed meanwhile */
-    pump (conns, G_N_ELEMENTS (conns), 0);
+    pump (conns, n_conns, 0);
     fail_unless (conn_is_active (publisher), "publisher: %s",
         publisher->error ? publisher->error->message : "closed by nginx");
   }
@@ -766,6 +782,112 @@ GST_START_TEST (test_vod_play)
   fail_unless (has_status (player, "NetStream.Play.Stop"));
   fail_unless (has_stream_control (player, RTMP_USER_CONTROL_STREAM_EOF));
   conn_free (player);
+}
+
+GST_END_TEST;
+
+#define RECORD_APPLICATION \
+  "application rec { live on; record all; record_path @DIR@/record; " \
+  "record_unique off; }"
+
+/* The tags of @tags of @type, in order, are the tags of @recorded of that
+ * type, with the same bytes and timestamps, but for consecutive copies in
+ * @recorded: nginx's record module writes the AAC sequence header it
+ * keeps, and then the same header again as the frame it received. */
+static void
+check_same_tags (GPtrArray *tags, GPtrArray *recorded, guint8 type)
+{
+  const RtmpFlvTag *previous = NULL;
+  guint i, r = 0, n_copies = 0;
+
+  for (i = 0; i < tags->len; i++) {
+    const RtmpFlvTag *tag = tags->pdata[i];
+    const RtmpFlvTag *copy = NULL;
+
+    if (tag->type != type)
+      continue;
+    while (r < recorded->len && copy == NULL) {
+      const RtmpFlvTag *candidate = recorded->pdata[r++];
+
+      if (candidate->type != type)
+        continue;
+      if (previous != NULL && candidate->timestamp == previous->timestamp
+          && g_bytes_equal (candidate->payload, previous->payload)) {
+        n_copies++;
+        continue;
+      }
+      copy = candidate;
+    }
+    fail_unless (copy != NULL, "the recording lacks tag %u (type %u)", i, type);
+    fail_unless_equals_int (copy->timestamp, tag->timestamp);
+    fail_unless (g_bytes_equal (copy->payload, tag->payload),
+        "type %u, timestamp %u: the recorded tag differs", type,
+        tag->timestamp);
+    previous = copy;
+  }
+  GST_INFO ("type %u: %u consecutive copies in the recording", type, n_copies);
+  fail_unless (n_copies <= 1, "%u copies", n_copies);
+  fail_unless_equals_int (count_tags (recorded, type),
+      count_tags (tags, type) + n_copies);
+}
+
+/* nginx records what the protocol layer publishes: the FLV file it writes
+ * holds every published tag, and ffprobe counts the same packets as in the
+ * original. */
+GST_START_TEST (test_record)
+{
+  g_autoptr (GPtrArray) tags = load_flv (MEDIA_FILE);
+  g_autoptr (RtmpExternalNginx) nginx = start_nginx (RECORD_APPLICATION);
+  g_autoptr (GPtrArray) recorded = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *ffprobe_path = NULL;
+  RtmpExternalProbe probe;
+  GError *error = NULL;
+  gint64 deadline;
+  Conn *publisher;
+  Conn *conns[1];
+
+  ffprobe_path = rtmp_external_require_program ("ffprobe", "ffmpeg");
+  publisher = conn_new ("publisher", rtmp_external_nginx_get_port (nginx),
+      RTMP_HANDSHAKE_DIGEST, "rec", RTMP_SESSION_INTENT_PUBLISH, "test", 0);
+  conns[0] = publisher;
+  conn_wait_or_fail (publisher, conns, 1, has_event,
+      GINT_TO_POINTER (RTMP_SESSION_EVENT_PUBLISHING),
+      "NetStream.Publish.Start");
+  publish_tags (publisher, NULL, tags);
+  rtmp_session_stop (publisher->session,
+      RTMP_STOP_COMMANDS_FCUNPUBLISH | RTMP_STOP_COMMANDS_DELETE_STREAM);
+  conn_flush (publisher);
+  fail_unless (publisher->error == NULL, "%s",
+      publisher->error ? publisher->error->message : "");
+  conn_free (publisher);
+
+  /* nginx closes the recording when the stream ends; until then the file
+   * may end inside a tag */
+  path = g_build_filename (rtmp_external_nginx_get_dir (nginx), "record",
+      "test.flv", NULL);
+  deadline = g_get_monotonic_time () + WAIT_MS * (gint64) 1000;
+  for (;;) {
+    g_clear_pointer (&recorded, g_ptr_array_unref);
+    g_clear_error (&error);
+    recorded = read_flv (path, &error);
+    if (recorded != NULL
+        && count_tags (recorded, RTMP_FLV_TAG_VIDEO) >= MEDIA_VIDEO_TAGS
+        && count_tags (recorded, RTMP_FLV_TAG_AUDIO) >= MEDIA_AUDIO_TAGS)
+      break;
+    fail_unless (g_get_monotonic_time () < deadline,
+        "nginx did not record all tags in %s: %s", path,
+        error ? error->message : "some are missing");
+    g_usleep (50 * 1000);
+  }
+  check_same_tags (tags, recorded, RTMP_FLV_TAG_VIDEO);
+  check_same_tags (tags, recorded, RTMP_FLV_TAG_AUDIO);
+
+  fail_unless (rtmp_external_ffprobe (path, 0, 30000, &probe, &error), "%s",
+      error ? error->message : "");
+  fail_unless_equals_int (probe.n_video_packets, 120);
+  fail_unless_equals_int (probe.n_video_key_packets, 4);
+  fail_unless_equals_int (probe.n_audio_packets, 174);
 }
 
 GST_END_TEST;
@@ -1063,6 +1185,7 @@ integration_suite (void)
   tcase_add_loop_test (tc, test_live_publish_play, 0,
       G_N_ELEMENTS (live_cases));
   tcase_add_test (tc, test_vod_play);
+  tcase_add_test (tc, test_record);
   tcase_add_test (tc, test_publish_wrong_application);
   tcase_add_test (tc, test_nginx_restart);
   tcase_add_test (tc, test_nginx_bad_config_is_reported);
