@@ -162,8 +162,8 @@ struct _RtmpExternalProcess
   gchar *stderr_path;
 };
 
-static void
-remove_tree (const gchar *path)
+void
+rtmp_external_remove_tree (const gchar *path)
 {
   GDir *dir;
   const gchar *name;
@@ -175,7 +175,7 @@ remove_tree (const gchar *path)
       while ((name = g_dir_read_name (dir)) != NULL) {
         g_autofree gchar *child = g_build_filename (path, name, NULL);
 
-        remove_tree (child);
+        rtmp_external_remove_tree (child);
       }
       g_dir_close (dir);
     }
@@ -183,6 +183,95 @@ remove_tree (const gchar *path)
   } else {
     g_unlink (path);
   }
+}
+
+/* Cleaning up after tests that did not get to it. check ends a failing
+ * test past every g_autoptr: with _exit () in its forked child (the runner
+ * then kills the child's process group, our peers included), or by a jump
+ * back into the runner (CK_FORK=no). So every temporary directory goes
+ * into one directory per test program, removed when the program exits,
+ * and processes still running at exit () are stopped gracefully (nginx's
+ * master then stops its workers, which PR_SET_PDEATHSIG alone would
+ * leave). */
+G_LOCK_DEFINE_STATIC (registry);
+static GPtrArray *live_processes; /* RtmpExternalProcess *, not owned */
+static pid_t main_pid;            /* the test program's, before any fork */
+
+static void terminate (RtmpExternalProcess *self, guint grace_ms,
+    RtmpExternalStatus ending);
+
+static gchar *
+base_dir_path (void)
+{
+  g_autofree gchar *name = g_strdup_printf ("rtmp-tests-%d", (gint) main_pid);
+
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
+static void
+cleanup_at_exit (void)
+{
+  g_autoptr (GPtrArray) processes = NULL;
+  guint i;
+
+  G_LOCK (registry);
+  processes = g_steal_pointer (&live_processes);
+  G_UNLOCK (registry);
+  for (i = 0; processes != NULL && i < processes->len; i++)
+    terminate (processes->pdata[i], 1000, RTMP_EXTERNAL_STATUS_STOPPED);
+
+  /* forked test processes leave the directory to the program */
+  if (getpid () == main_pid) {
+    g_autofree gchar *base = base_dir_path ();
+
+    rtmp_external_remove_tree (base);
+  }
+}
+
+__attribute__ ((constructor)) static void
+registry_init (void)
+{
+  main_pid = getpid ();
+  atexit (cleanup_at_exit);
+}
+
+static void
+register_process (RtmpExternalProcess *process)
+{
+  G_LOCK (registry);
+  if (live_processes == NULL)
+    live_processes = g_ptr_array_new ();
+  g_ptr_array_add (live_processes, process);
+  G_UNLOCK (registry);
+}
+
+static void
+unregister_process (RtmpExternalProcess *process)
+{
+  G_LOCK (registry);
+  if (live_processes != NULL)
+    g_ptr_array_remove_fast (live_processes, process);
+  G_UNLOCK (registry);
+}
+
+gchar *
+rtmp_external_make_temp_dir (const gchar *prefix, GError **error)
+{
+  g_autofree gchar *base = base_dir_path ();
+  g_autofree gchar *tmpl = NULL;
+
+  if (g_mkdir (base, 0700) != 0 && errno != EEXIST) {
+    g_set_error (error, RTMP_EXTERNAL_ERROR, RTMP_EXTERNAL_ERROR_SPAWN,
+        "cannot create %s: %s", base, g_strerror (errno));
+    return NULL;
+  }
+  tmpl = g_strdup_printf ("%s/%s-XXXXXX", base, prefix);
+  if (g_mkdtemp_full (tmpl, 0700) == NULL) {
+    g_set_error (error, RTMP_EXTERNAL_ERROR, RTMP_EXTERNAL_ERROR_SPAWN,
+        "cannot create a directory %s: %s", tmpl, g_strerror (errno));
+    return NULL;
+  }
+  return g_steal_pointer (&tmpl);
 }
 
 /* Runs in the child between fork and exec: only async-signal-safe calls. */
@@ -234,7 +323,7 @@ rtmp_external_process_start_full (const RtmpExternalSpawnOptions *options,
   self->name = g_path_get_basename (options->argv[0]);
   self->status = RTMP_EXTERNAL_STATUS_RUNNING;
   self->exit_code = -1;
-  self->dir = g_dir_make_tmp ("rtmp-external-XXXXXX", error);
+  self->dir = rtmp_external_make_temp_dir (self->name, error);
   if (self->dir == NULL)
     return NULL;
   self->stdout_path = options->stdout_path
@@ -284,6 +373,7 @@ rtmp_external_process_start_full (const RtmpExternalSpawnOptions *options,
     g_error_free (spawn_error);
     return NULL;
   }
+  register_process (self);
   return g_steal_pointer (&self);
 }
 
@@ -589,8 +679,9 @@ rtmp_external_process_free (RtmpExternalProcess *self)
   if (self == NULL)
     return;
   terminate (self, DEFAULT_GRACE_MS, RTMP_EXTERNAL_STATUS_STOPPED);
+  unregister_process (self);
   if (self->dir != NULL)
-    remove_tree (self->dir);
+    rtmp_external_remove_tree (self->dir);
   g_free (self->dir);
   g_free (self->name);
   g_free (self->stdout_path);
@@ -934,7 +1025,7 @@ rtmp_external_nginx_start (const RtmpExternalNginxConfig *config,
   if (self->module_path == NULL)
     return NULL;
 
-  self->dir = g_dir_make_tmp ("rtmp-nginx-XXXXXX", error);
+  self->dir = rtmp_external_make_temp_dir ("nginx", error);
   if (self->dir == NULL)
     return NULL;
   self->live_directives = substitute_dir (config->live_directives, self->dir);
@@ -988,7 +1079,7 @@ rtmp_external_nginx_free (RtmpExternalNginx *self)
     return;
   rtmp_external_nginx_stop (self);
   if (self->dir != NULL)
-    remove_tree (self->dir);
+    rtmp_external_remove_tree (self->dir);
   g_free (self->live_directives);
   g_free (self->vod_dir);
   g_free (self->server_directives);
@@ -1079,7 +1170,7 @@ rtmp_external_stunnel_start (const gchar *cert_file, const gchar *key_file,
 
   /* the config goes next to its log, in a directory of its own that lives
    * as long as the test needs it: removed with the process's below */
-  dir = g_dir_make_tmp ("rtmp-stunnel-XXXXXX", error);
+  dir = rtmp_external_make_temp_dir ("stunnel-config", error);
   if (dir == NULL)
     return NULL;
   conf_path = g_build_filename (dir, "stunnel.conf", NULL);
@@ -1095,7 +1186,7 @@ rtmp_external_stunnel_start (const gchar *cert_file, const gchar *key_file,
                           "key = %s\n",
       accept_port, connect_port, cert_file, key_file);
   if (!g_file_set_contents (conf_path, conf, -1, error)) {
-    remove_tree (dir);
+    rtmp_external_remove_tree (dir);
     return NULL;
   }
 
@@ -1103,17 +1194,17 @@ rtmp_external_stunnel_start (const gchar *cert_file, const gchar *key_file,
   argv[1] = conf_path;
   process = rtmp_external_process_start (argv, error);
   if (process == NULL) {
-    remove_tree (dir);
+    rtmp_external_remove_tree (dir);
     return NULL;
   }
   /* stunnel has read its config once it listens; the file may go then, and
    * must go with the process in any case */
   if (!rtmp_external_wait_for_port (accept_port, process,
           STUNNEL_START_TIMEOUT_MS, error)) {
-    remove_tree (dir);
+    rtmp_external_remove_tree (dir);
     return NULL;
   }
-  remove_tree (dir);
+  rtmp_external_remove_tree (dir);
   return g_steal_pointer (&process);
 }
 

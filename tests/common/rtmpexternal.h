@@ -41,6 +41,19 @@ gchar *rtmp_external_find_program (const gchar *program);
 gchar *rtmp_external_require_program (const gchar *program,
     const gchar *package);
 
+/* --- temporary directories --- */
+
+/* A new directory "@prefix-XXXXXX" (mode 0700) inside one directory per
+ * test program, g_get_tmp_dir ()/rtmp-tests-PID, which is removed with all
+ * it holds when the program exits: so even a test that fails before its
+ * cleanup (check ends it with _exit () in its forked child) leaves nothing
+ * behind. Every directory this file creates is made this way. Remove it
+ * earlier with rtmp_external_remove_tree () when it is done with.
+ * (transfer full): the path. */
+gchar *rtmp_external_make_temp_dir (const gchar *prefix, GError **error);
+/* Removes @path and everything below it (symbolic links are not followed) */
+void rtmp_external_remove_tree (const gchar *path);
+
 /* --- ports --- */
 
 /* A TCP port that was free on 127.0.0.1 a moment ago (bound to port 0, read

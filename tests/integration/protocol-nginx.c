@@ -5,7 +5,6 @@
 
 #include <gst/check/gstcheck.h>
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "rtmpcommand.h"
@@ -1023,7 +1022,7 @@ GST_START_TEST (test_ffmpeg_rtmps_through_stunnel)
   openssl_path = rtmp_external_require_program ("openssl", "openssl");
   nginx = start_nginx (NULL);
 
-  dir = g_dir_make_tmp ("rtmp-integration-XXXXXX", &error);
+  dir = rtmp_external_make_temp_dir ("certificate", &error);
   fail_unless (dir != NULL, "%s", error ? error->message : "");
   fail_unless (rtmp_external_make_certificate (dir, &cert, &key, &error), "%s",
       error ? error->message : "");
@@ -1104,9 +1103,7 @@ GST_START_TEST (test_ffmpeg_rtmps_through_stunnel)
     fail_unless (strstr (log, "accepted connection") != NULL,
         "stunnel's log: %s", log);
   }
-  g_unlink (cert);
-  g_unlink (key);
-  g_rmdir (dir);
+  rtmp_external_remove_tree (dir);
 }
 
 GST_END_TEST;
@@ -1125,7 +1122,7 @@ one_line (gchar *text)
 GST_START_TEST (test_missing_nginx_fails)
 {
   g_autofree gchar *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree gchar *dir = g_dir_make_tmp ("rtmp-integration-XXXXXX", NULL);
+  g_autofree gchar *dir = rtmp_external_make_temp_dir ("no-programs", NULL);
   g_autofree gchar *path_env = NULL;
   g_autofree gchar *registry_env = NULL;
   g_autofree gchar *out = NULL;
@@ -1164,8 +1161,7 @@ GST_START_TEST (test_missing_nginx_fails)
   fail_unless (strstr (out, "nginx is not installed") != NULL, "%s", out);
   fail_unless (strstr (out, "apt-get install nginx") != NULL, "%s", out);
 
-  g_unlink (registry);
-  g_rmdir (dir);
+  rtmp_external_remove_tree (dir);
 }
 
 GST_END_TEST;
