@@ -1542,8 +1542,10 @@ handle_media (RtmpSession *self, RtmpMessage *message, GError **error)
         = rtmp_data_parse (message, &self->limits, error);
     RtmpCommand *command;
 
-    if (values == NULL)
+    if (values == NULL) {
+      rtmp_message_free (message);
       return FALSE;
+    }
     command = rtmp_command_new ("onPlayStatus", 0, NULL);
     if (values->len > 1)
       rtmp_command_take_argument (command, g_ptr_array_steal_index (values, 1));

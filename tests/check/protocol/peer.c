@@ -753,6 +753,28 @@ GST_START_TEST (test_play_pause_holds_source)
 
 GST_END_TEST;
 
+/* An onPlayStatus data message whose AMF breaks off: the client fails
+ * cleanly and frees the message (found by fuzz-session_client as a leak,
+ * corpus file leak-malformed-on-play-status) */
+GST_START_TEST (test_play_malformed_on_play_status)
+{
+  static const guint8 truncated[] = { 0x02, 0x00, 0x0c, 'o', 'n', 'P', 'l', 'a',
+    'y', 'S', 't', 'a', 't', 'u', 's', 0x03, 0x00, 0x04, 'c', 'o' };
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  g_autoptr (GBytes) payload
+      = g_bytes_new_static (truncated, sizeof (truncated));
+  ClientSetup setup;
+  Client *c;
+
+  rtmp_test_peer_add_play_media (peer, RTMP_MESSAGE_DATA_AMF0, 0, payload);
+  c = start_player (peer, &setup);
+  check_client_fails (c, RTMP_ERROR_MALFORMED, NULL, __LINE__);
+  client_free (c);
+  setup_clear (&setup);
+}
+
+GST_END_TEST;
+
 /* --- stalls: the client's phase deadline fires --- */
 
 static void
@@ -1428,6 +1450,7 @@ peer_suite (void)
   tcase_add_test (tc, test_play_realtime_loop);
   tcase_add_test (tc, test_play_seek_and_pause);
   tcase_add_test (tc, test_play_pause_holds_source);
+  tcase_add_test (tc, test_play_malformed_on_play_status);
   tcase_add_test (tc, test_stall_handshake);
   tcase_add_test (tc, test_stall_connect);
   tcase_add_test (tc, test_stall_create_stream);
