@@ -138,6 +138,8 @@ struct _GstRtmpSink
   gboolean is_reconnecting;
   gboolean is_flushing;
   gboolean error_posted;
+  gboolean is_posting_error;
+  guint reconnects;              /* as the client reported them */
   GstRtmpClientState last_state; /* as reported on the bus */
   gchar *display_url;
 
@@ -197,6 +199,8 @@ on_client_state (GstRtmpClient *client, GstRtmpClientState state,
 
   g_mutex_lock (&self->lock);
   self->last_state = state;
+  if (state == GST_RTMP_CLIENT_STATE_RECONNECTING)
+    self->reconnects++;
   if (state == GST_RTMP_CLIENT_STATE_RECONNECTING
       || state == GST_RTMP_CLIENT_STATE_STOPPED) {
     g_clear_pointer (&self->publishing_connection, gst_rtmp_connection_unref);
@@ -271,17 +275,23 @@ on_client_error (GstRtmpClient *client, const GError *error, gpointer user_data)
   gboolean established;
 
   g_mutex_lock (&self->lock);
-  post = !self->error_posted && !self->is_flushing;
-  self->error_posted = TRUE;
+  post = !self->error_posted && !self->is_posting_error && !self->is_flushing;
+  self->is_posting_error = TRUE;
   established = self->connection_serial > 0;
   g_clear_pointer (&self->publishing_connection, gst_rtmp_connection_unref);
   self->is_reconnecting = FALSE;
-  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
+  /* posted before render can see it and return an error flow, so that our
+   * message, which says what happened, is the first on the bus */
   if (post)
     gst_rtmp_element_post_error (GST_ELEMENT (self), error,
         gst_rtmp_client_get_display_url (client), TRUE, established);
+
+  g_mutex_lock (&self->lock);
+  self->error_posted = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 }
 
 static const GstRtmpClientCallbacks client_callbacks = {
@@ -359,6 +369,8 @@ gst_rtmp_sink_start (GstBaseSink *sink)
   self->connection_serial = 0;
   self->is_reconnecting = FALSE;
   self->error_posted = FALSE;
+  self->is_posting_error = FALSE;
+  self->reconnects = 0;
   g_mutex_unlock (&self->lock);
   GST_OBJECT_LOCK (self);
   self->dropped_frames = 0;
@@ -920,6 +932,23 @@ for_each_tag (GstRtmpSink *self, RtmpFlvReader *reader, GBytes *bytes,
   return ret;
 }
 
+/* A buffer starting with an FLV header where a tag would start begins a
+ * new FLV stream (flvmux after a caps change, files concatenated): "FLV"
+ * cannot start a tag, whose first byte is its type. */
+static void
+restart_on_flv_header (GstRtmpSink *self, GBytes *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  if (len >= 4 && memcmp (data, "FLV\x01", 4) == 0
+      && rtmp_flv_reader_get_offset (self->reader) > 0
+      && !rtmp_flv_reader_has_partial (self->reader)) {
+    GST_DEBUG_OBJECT (self, "a new FLV stream starts");
+    rtmp_flv_reader_reset (self->reader);
+  }
+}
+
 typedef struct
 {
   GstRtmpConnection *connection; /* NULL: dropping */
@@ -980,8 +1009,6 @@ gst_rtmp_sink_render (GstBaseSink *sink, GstBuffer *buffer)
   g_autoptr (GBytes) bytes = NULL;
   GstFlowReturn ret;
   gboolean have_client;
-  gsize len;
-  const guint8 *data;
 
   g_mutex_lock (&self->lock);
   have_client = self->client != NULL;
@@ -1007,14 +1034,7 @@ gst_rtmp_sink_render (GstBaseSink *sink, GstBuffer *buffer)
     return GST_FLOW_ERROR;
   }
 
-  /* a new FLV header in the middle (flvmux after a caps change) starts a
-   * new FLV stream */
-  data = g_bytes_get_data (bytes, &len);
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_HEADER) && len >= 3
-      && memcmp (data, "FLV", 3) == 0
-      && rtmp_flv_reader_get_offset (self->reader) > 0)
-    rtmp_flv_reader_reset (self->reader);
-
+  restart_on_flv_header (self, bytes);
   ret = for_each_tag (self, self->reader, bytes, render_tag, &target);
   if (target.connection) {
     update_bitrate (self, target.connection);
@@ -1193,10 +1213,9 @@ get_stats (GstRtmpSink *self)
   client = self->client;
   if (self->publishing_connection)
     connection = gst_rtmp_connection_ref (self->publishing_connection);
-  if (client) {
-    reconnects = gst_rtmp_client_get_reconnects (client);
+  if (client)
     connected_time = gst_rtmp_client_get_connected_time (client);
-  }
+  reconnects = self->reconnects;
   g_mutex_unlock (&self->lock);
 
   if (connection) {
