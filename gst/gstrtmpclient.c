@@ -446,13 +446,14 @@ gst_rtmp_client_reconnect (GstRtmpClient *self, const GError *error,
   g_rec_mutex_lock (&self->callback_lock);
   if (tc_url != NULL) {
     g_autoptr (GError) parse_error = NULL;
-    g_autoptr (RtmpUrl) url = rtmp_url_parse (tc_url, &parse_error);
+    /* a tcUrl names the application only: the stream stays ours */
+    g_autofree gchar *location = g_strconcat (tc_url,
+        g_str_has_suffix (tc_url, "/") ? "" : "/", self->url->stream, NULL);
+    g_autoptr (RtmpUrl) url = rtmp_url_parse (location, &parse_error);
 
     if (url != NULL) {
       /* Enhanced RTMP ReconnectRequest: the new server and application;
        * the stream and the credentials stay */
-      g_free (url->stream);
-      url->stream = g_strdup (self->url->stream);
       g_free (url->user);
       url->user = g_strdup (self->url->user);
       g_free (url->password);
