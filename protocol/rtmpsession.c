@@ -1800,6 +1800,18 @@ rtmp_session_receive_eof (RtmpSession *self, GError **error)
         "the peer closed the connection in the middle of a message "
         "(%" G_GSIZE_FORMAT " bytes of it received)",
         partial);
+  else if (self->phase_name != NULL && self->role == RTMP_SESSION_ROLE_CLIENT
+      && self->state == STATE_CONNECTING)
+    /* nginx-rtmp closes without _error on an application it does not
+     * have: say what we asked for */
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_CLOSED,
+        "the peer closed the connection while waiting for %s to "
+        "application \"%s\" (does the server have that application?)",
+        self->phase_name, self->client.app);
+  else if (self->phase_name != NULL)
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_CLOSED,
+        "the peer closed the connection while waiting for %s",
+        self->phase_name);
   else
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_CLOSED,
         "the peer closed the connection");
