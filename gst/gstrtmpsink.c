@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rtmpsink: publishes an FLV stream to an RTMP or RTMPS server. */
+/* rtmpsink: publishes an FLV stream to an RTMP or RTMPS server, or serves
+ * it to players itself (server mode). */
 
 /**
  * SECTION:element-rtmpsink
@@ -26,6 +27,34 @@
  * which costs both ends several times the CPU; #GstRtmpSink:chunk-size can
  * be changed while playing.
  *
+ * ## Server mode
+ *
+ * With #GstRtmpSink:mode `server` no RTMP server is needed: rtmpsink
+ * listens on the host and port of its location (`rtmp://0.0.0.0:1935/...`,
+ * `rtmp://[::]:1935/...`, or `rtmps://` with
+ * #GstRtmpSink:tls-certificate-file and #GstRtmpSink:tls-key-file) and
+ * serves the location's application and stream to up to
+ * #GstRtmpSink:max-clients players at once (ffplay, VLC, rtmpdump,
+ * rtmp2src, rtmpsrc). A player that joins mid-stream receives the
+ * metadata, the sequence headers and the current GOP
+ * (#GstRtmpSink:gop-cache-bytes) first, so it starts at once, at a
+ * keyframe. Every player has a bounded queue; one that cannot keep up
+ * loses whole GOPs or is disconnected (#GstRtmpSink:slow-client-policy):
+ * the pipeline and the other players never wait for it. Players may pause,
+ * resume, close their stream and leave at any time; at EOS they receive
+ * NetStream.Play.Stop.
+ *
+ * All server-mode elements of a process that name the same address and
+ * port share one listening socket; connections are routed by application,
+ * stream key (the stream name without its query string) and direction,
+ * and a player asking for anything else is refused
+ * (NetConnection.Connect.Rejected, NetStream.Play.StreamNotFound). With
+ * #GstRtmpSink:username and #GstRtmpSink:password, players must pass Adobe
+ * authentication (`rtmp://user:password@host/...` in FFmpeg). The element
+ * posts the messages `rtmp-client-connected`, `rtmp-client-refused` and
+ * `rtmp-client-disconnected` (address, app, stream, kind, reason, code),
+ * and #GstRtmpSink:stats lists every player (`clients`).
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! \
@@ -36,12 +65,20 @@
  * gst-launch-1.0 filesrc location=clip.flv ! rtmpsink realtime=true \
  *     location=rtmps://live.example.com/app/streamkey
  * ]| Publishes a file over TLS, paced by its own timestamps.
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency \
+ *     key-int-max=60 ! flvmux streamable=true name=m ! rtmpsink mode=server \
+ *     location=rtmp://0.0.0.0:1935/live/cam1 \
+ *     audiotestsrc is-live=true ! voaacenc ! m.
+ * ]| Serves the stream itself: `ffplay rtmp://HOST/live/cam1` plays it.
  */
 
 #include "config.h"
 #include "gstrtmpsink.h"
 #include "gstrtmpelement.h"
 #include "gstrtmpelements.h"
+#include "gstrtmpfanout.h"
+#include "gstrtmpserver.h"
 #include "rtmpchunk.h"
 #include "rtmpflv.h"
 
@@ -57,6 +94,16 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtmp_sink_debug);
 #define DEFAULT_MAX_QUEUE_TIME 0
 #define DEFAULT_REALTIME FALSE
 #define DEFAULT_PUBLISH_TYPE RTMP_PUBLISH_TYPE_LIVE
+#define DEFAULT_MAX_CLIENTS 100
+#define DEFAULT_SLOW_CLIENT_POLICY GST_RTMP_SLOW_CLIENT_POLICY_DROP_GOP
+#define DEFAULT_GOP_CACHE_BYTES (4 * 1024 * 1024)
+
+/* Server mode: a player whose queued, unacknowledged bytes pass this is
+ * slow (slow-client-policy). A joining player receives the cached GOP at
+ * once, so the bound is well above gop-cache-bytes. */
+#define MIN_PLAYER_QUEUE_BYTES (2 * 1024 * 1024)
+#define PLAYER_QUEUE_BYTES(gop_cache_bytes) \
+  MAX (2 * (gop_cache_bytes), MIN_PLAYER_QUEUE_BYTES)
 
 /* Bytes queued for the socket before render blocks (max-queue-time 0) or
  * drops (max-queue-time > 0): a bound, whatever the link does */
@@ -72,6 +119,9 @@ enum
   PROP_MAX_QUEUE_TIME,
   PROP_REALTIME,
   PROP_PUBLISH_TYPE,
+  PROP_MAX_CLIENTS,
+  PROP_SLOW_CLIENT_POLICY,
+  PROP_GOP_CACHE_BYTES,
   PROP_FIRST_SHARED,
 };
 
@@ -124,6 +174,17 @@ struct _GstRtmpSink
   guint64 max_queue_time;
   gboolean realtime;
   RtmpPublishType publish_type;
+  guint max_clients;
+  GstRtmpSlowClientPolicy slow_client_policy;
+  guint64 gop_cache_bytes;
+
+  /* Server mode: created in start (), freed in stop () (the route first, so
+   * that no callback uses the fan-out after it); the streaming thread and
+   * the route's callbacks use them without a lock, get_stats () under
+   * self->lock. Lock order: self->lock, then the fan-out's. */
+  gboolean is_server;
+  GstRtmpServerRoute *route;
+  GstRtmpFanout *fanout;
 
   /* Connection state shared with the client's callbacks (I/O threads).
    * Lock order: the client's callback locks, then self->lock; the
@@ -300,6 +361,129 @@ static const GstRtmpClientCallbacks client_callbacks = {
   .error = on_client_error,
 };
 
+/* --- server mode: the route's callbacks (I/O threads) --- */
+
+static gboolean
+on_server_request (GstRtmpServerRoute *route, GstRtmpServerClient *client,
+    gchar **refusal, gpointer user_data)
+{
+  GstRtmpSink *self = user_data;
+
+  return gst_rtmp_fanout_add_player (self->fanout, client, refusal);
+}
+
+static void
+on_server_pause (GstRtmpServerRoute *route, GstRtmpServerClient *client,
+    gboolean paused, gpointer user_data)
+{
+  GstRtmpSink *self = user_data;
+
+  GST_DEBUG_OBJECT (self, "%s %s", gst_rtmp_server_client_get_address (client),
+      paused ? "paused" : "resumed");
+  gst_rtmp_fanout_set_paused (self->fanout, client, paused);
+}
+
+static void
+on_server_gone (GstRtmpServerRoute *route, GstRtmpServerClient *client,
+    const gchar *reason, gpointer user_data)
+{
+  GstRtmpSink *self = user_data;
+
+  GST_DEBUG_OBJECT (self, "%s left: %s",
+      gst_rtmp_server_client_get_address (client), reason);
+  gst_rtmp_fanout_remove_player (self->fanout, client);
+}
+
+static const GstRtmpServerRouteCallbacks server_callbacks = {
+  .request = on_server_request,
+  .pause = on_server_pause,
+  .gone = on_server_gone,
+};
+
+/* Listens on the location's host and port and serves its application and
+ * stream to players */
+static gboolean
+start_server (GstRtmpSink *self)
+{
+  GstRtmpElementSettings *s = &self->settings;
+  GstRtmpServerRouteConfig config = {
+    0,
+  };
+  GstRtmpFanoutSettings fanout = {
+    0,
+  };
+  g_autofree gchar *host = NULL, *app = NULL, *stream = NULL, *user = NULL,
+                   *password = NULL, *cert = NULL, *key = NULL;
+  g_autoptr (GError) error = NULL;
+  GstRtmpServerRoute *route;
+
+  GST_OBJECT_LOCK (self);
+  host = g_strdup (s->host);
+  app = g_strdup (s->application);
+  stream = g_strdup (s->stream);
+  user = g_strdup (s->username);
+  password = g_strdup (s->password);
+  cert = g_strdup (s->tls_certificate_file);
+  key = g_strdup (s->tls_key_file);
+  config.port = s->port;
+  config.use_tls = rtmp_scheme_is_tls (s->scheme);
+  config.timeout_s = s->timeout_s;
+  config.idle_timeout_s = s->idle_timeout_s;
+  config.chunk_size = self->chunk_size;
+  fanout.max_clients = self->max_clients;
+  fanout.policy = self->slow_client_policy;
+  fanout.gop_cache_bytes = self->gop_cache_bytes;
+  GST_OBJECT_UNLOCK (self);
+
+  fanout.max_queue_bytes = PLAYER_QUEUE_BYTES (fanout.gop_cache_bytes);
+  config.element = GST_ELEMENT (self);
+  config.host = host;
+  config.application = app;
+  config.stream = stream;
+  config.kind = GST_RTMP_SERVER_ROUTE_PLAY;
+  config.username = user;
+  config.password = password;
+  config.tls_certificate_file = cert;
+  config.tls_key_file = key;
+  /* the hard bound of the listener's sweep, for players that make their
+   * queue grow by themselves (command floods) whatever the policy */
+  config.max_backlog_bytes = 4 * fanout.max_queue_bytes;
+
+  self->fanout = gst_rtmp_fanout_new (&fanout);
+  route = gst_rtmp_server_route_new (&config, &server_callbacks, self, NULL,
+      &error);
+  if (route == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Could not serve rtmp%s://%s:%u/%s/%s: %s", config.use_tls ? "s" : "",
+            host, config.port, app, stream, error->message),
+        ("%s (%s %d)", error->message, g_quark_to_string (error->domain),
+            error->code));
+    g_clear_pointer (&self->fanout, gst_rtmp_fanout_free);
+    return FALSE;
+  }
+  g_mutex_lock (&self->lock);
+  self->route = route;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static void
+stop_server (GstRtmpSink *self)
+{
+  GstRtmpServerRoute *route;
+  GstRtmpFanout *fanout;
+
+  g_mutex_lock (&self->lock);
+  route = g_steal_pointer (&self->route);
+  g_mutex_unlock (&self->lock);
+  /* without self->lock: it waits for running callbacks; none runs after */
+  gst_rtmp_server_route_free (route);
+  g_mutex_lock (&self->lock);
+  fanout = g_steal_pointer (&self->fanout);
+  g_mutex_unlock (&self->lock);
+  gst_rtmp_fanout_free (fanout);
+}
+
 /* --- starting and stopping --- */
 
 static gboolean
@@ -381,11 +565,9 @@ gst_rtmp_sink_start (GstBaseSink *sink)
   mode = self->settings.mode;
   GST_OBJECT_UNLOCK (self);
 
-  if (mode == GST_RTMP_ELEMENT_MODE_SERVER) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Server mode is not available in this version of rtmpsink"), (NULL));
-    return FALSE;
-  }
+  self->is_server = mode == GST_RTMP_ELEMENT_MODE_SERVER;
+  if (self->is_server)
+    return start_server (self);
   if (async_connect)
     return start_client (self);
   return TRUE;
@@ -423,6 +605,7 @@ gst_rtmp_sink_stop (GstBaseSink *sink)
   GstRtmpSink *self = GST_RTMP_SINK (sink);
 
   stop_client (self, "stopped");
+  stop_server (self);
   reset_stream_state (self);
   return TRUE;
 }
@@ -1001,6 +1184,46 @@ update_bitrate (GstRtmpSink *self, GstRtmpConnection *connection)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* --- server mode: the streaming thread --- */
+
+static GstFlowReturn
+serve_tag (GstRtmpSink *self, RtmpFlvTag *tag, gpointer user_data)
+{
+  gboolean is_header, is_keyframe;
+  RtmpFlvHeader header;
+
+  classify_header (tag, &is_header, &is_keyframe);
+  /* the FLV header says whether video comes: players then start at
+   * keyframes */
+  if (!self->has_video
+      && ((rtmp_flv_reader_get_header (self->reader, &header)
+              && (header.flags & RTMP_FLV_HEADER_FLAG_VIDEO))
+          || tag->type == RTMP_FLV_TAG_VIDEO)) {
+    self->has_video = TRUE;
+    gst_rtmp_fanout_set_has_video (self->fanout, TRUE);
+  }
+  if (!is_header && !pace (self, tag, g_bytes_get_size (tag->payload)))
+    return GST_FLOW_FLUSHING;
+  gst_rtmp_fanout_push (self->fanout, tag->type, tag->timestamp, tag->payload,
+      is_header, is_keyframe);
+  return GST_FLOW_OK;
+}
+
+/* Hands each tag to every player; never waits for one */
+static GstFlowReturn
+render_server (GstRtmpSink *self, GstBuffer *buffer)
+{
+  g_autoptr (GBytes) bytes = wrap_buffer (buffer);
+
+  if (bytes == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not map a buffer"),
+        (NULL));
+    return GST_FLOW_ERROR;
+  }
+  restart_on_flv_header (self, bytes);
+  return for_each_tag (self, self->reader, bytes, serve_tag, NULL);
+}
+
 static GstFlowReturn
 gst_rtmp_sink_render (GstBaseSink *sink, GstBuffer *buffer)
 {
@@ -1009,6 +1232,9 @@ gst_rtmp_sink_render (GstBaseSink *sink, GstBuffer *buffer)
   g_autoptr (GBytes) bytes = NULL;
   GstFlowReturn ret;
   gboolean have_client;
+
+  if (self->is_server)
+    return render_server (self, buffer);
 
   g_mutex_lock (&self->lock);
   have_client = self->client != NULL;
@@ -1065,6 +1291,9 @@ store_streamheader_tag (GstRtmpSink *self, RtmpFlvTag *tag, gpointer user_data)
     store_header (self, kind, tag);
   if (tag->type == RTMP_FLV_TAG_VIDEO)
     self->has_video = TRUE;
+  if (self->is_server && is_header)
+    gst_rtmp_fanout_push (self->fanout, tag->type, tag->timestamp, tag->payload,
+        TRUE, FALSE);
   return GST_FLOW_OK;
 }
 
@@ -1097,6 +1326,15 @@ gst_rtmp_sink_set_caps (GstBaseSink *sink, GstCaps *caps)
     if (for_each_tag (self, reader, bytes, store_streamheader_tag, NULL)
         != GST_FLOW_OK)
       return FALSE;
+  }
+  if (self->is_server) {
+    RtmpFlvHeader header;
+
+    if (rtmp_flv_reader_get_header (reader, &header)
+        && (header.flags & RTMP_FLV_HEADER_FLAG_VIDEO)) {
+      self->has_video = TRUE;
+      gst_rtmp_fanout_set_has_video (self->fanout, TRUE);
+    }
   }
   return TRUE;
 }
@@ -1179,6 +1417,12 @@ gst_rtmp_sink_event (GstBaseSink *sink, GstEvent *event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
+      if (self->is_server) {
+        /* players hear that the stream ended; they stay connected until
+         * they leave or the element stops */
+        gst_rtmp_fanout_end (self->fanout);
+        break;
+      }
       if (!finish_stream (self)) {
         gst_event_unref (event);
         return FALSE;
@@ -1187,6 +1431,8 @@ gst_rtmp_sink_event (GstBaseSink *sink, GstEvent *event)
     case GST_EVENT_FLUSH_STOP:
       /* what comes after a flush is a new FLV stream */
       rtmp_flv_reader_reset (self->reader);
+      if (self->is_server)
+        gst_rtmp_fanout_reset (self->fanout);
       break;
     default:
       break;
@@ -1195,6 +1441,40 @@ gst_rtmp_sink_event (GstBaseSink *sink, GstEvent *event)
 }
 
 /* --- properties --- */
+
+/* Server mode: the players' stats and totals */
+static GstStructure *
+get_server_stats (GstRtmpSink *self)
+{
+  GstStructure *s = gst_structure_new_empty ("GstRtmpConnectionStats");
+  const GValue *clients;
+  guint64 in_bytes = 0, out_bytes = 0;
+  guint i, n;
+
+  g_mutex_lock (&self->lock);
+  if (self->fanout)
+    gst_rtmp_fanout_add_stats (self->fanout, s);
+  if (self->route)
+    gst_structure_set (s, "server-port", G_TYPE_UINT,
+        (guint) gst_rtmp_server_route_get_port (self->route), NULL);
+  g_mutex_unlock (&self->lock);
+
+  clients = gst_structure_get_value (s, "clients");
+  n = clients ? gst_value_array_get_size (clients) : 0;
+  for (i = 0; i < n; i++) {
+    const GstStructure *client
+        = gst_value_get_structure (gst_value_array_get_value (clients, i));
+    guint64 value;
+
+    if (gst_structure_get_uint64 (client, "in-bytes-total", &value))
+      in_bytes += value;
+    if (gst_structure_get_uint64 (client, "out-bytes-total", &value))
+      out_bytes += value;
+  }
+  gst_structure_set (s, "in-bytes-total", G_TYPE_UINT64, in_bytes,
+      "out-bytes-total", G_TYPE_UINT64, out_bytes, NULL);
+  return s;
+}
 
 static GstStructure *
 get_stats (GstRtmpSink *self)
@@ -1276,6 +1556,15 @@ gst_rtmp_sink_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_PUBLISH_TYPE:
       self->publish_type = g_value_get_enum (value);
       break;
+    case PROP_MAX_CLIENTS:
+      self->max_clients = g_value_get_uint (value);
+      break;
+    case PROP_SLOW_CLIENT_POLICY:
+      self->slow_client_policy = g_value_get_enum (value);
+      break;
+    case PROP_GOP_CACHE_BYTES:
+      self->gop_cache_bytes = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1294,7 +1583,13 @@ gst_rtmp_sink_get_property (GObject *object, guint prop_id, GValue *value,
     return;
 
   if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, get_stats (self));
+    gboolean is_server;
+
+    GST_OBJECT_LOCK (self);
+    is_server = self->settings.mode == GST_RTMP_ELEMENT_MODE_SERVER;
+    GST_OBJECT_UNLOCK (self);
+    g_value_take_boxed (value,
+        is_server ? get_server_stats (self) : get_stats (self));
     return;
   }
 
@@ -1317,6 +1612,15 @@ gst_rtmp_sink_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_PUBLISH_TYPE:
       g_value_set_enum (value, self->publish_type);
+      break;
+    case PROP_MAX_CLIENTS:
+      g_value_set_uint (value, self->max_clients);
+      break;
+    case PROP_SLOW_CLIENT_POLICY:
+      g_value_set_enum (value, self->slow_client_policy);
+      break;
+    case PROP_GOP_CACHE_BYTES:
+      g_value_set_uint64 (value, self->gop_cache_bytes);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1351,6 +1655,9 @@ gst_rtmp_sink_init (GstRtmpSink *self)
   self->max_queue_time = DEFAULT_MAX_QUEUE_TIME;
   self->realtime = DEFAULT_REALTIME;
   self->publish_type = DEFAULT_PUBLISH_TYPE;
+  self->max_clients = DEFAULT_MAX_CLIENTS;
+  self->slow_client_policy = DEFAULT_SLOW_CLIENT_POLICY;
+  self->gop_cache_bytes = DEFAULT_GOP_CACHE_BYTES;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->queued_marks);
@@ -1388,6 +1695,15 @@ gst_rtmp_sink_class_init (GstRtmpSinkClass *klass)
    * media type (out-bytes-video, out-messages-audio...), dropped-frames,
    * dropped-bytes, reconnects, rtt-us, bitrate (bit/s over the last second)
    * and connected-time (ns). Readable at any time from any thread.
+   *
+   * In server mode: n-clients, clients-total, clients-refused,
+   * clients-too-slow, gop-cache-bytes-used, dropped-frames, dropped-bytes,
+   * in/out-bytes-total (over the players connected now), server-port, and
+   * clients: a GstValueArray of one "client" structure per player
+   * (address, app, stream, kind, in/out-bytes-total, out-bytes-video,
+   * out-bytes-audio, backlog-bytes, rtt-us, connected-time, active-time,
+   * dropped-frames, dropped-bytes, dropped-gops, paused,
+   * waiting-keyframe).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Stats", "Connection statistics",
@@ -1453,7 +1769,58 @@ gst_rtmp_sink_class_init (GstRtmpSinkClass *klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstRtmpSink:max-clients:
+   *
+   * Server mode: players served at once; one more is refused with
+   * NetStream.Play.Failed. 0 = no limit.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_CLIENTS,
+      g_param_spec_uint ("max-clients", "Max clients",
+          "Server mode: players served at once (0 = no limit)", 0, G_MAXUINT,
+          DEFAULT_MAX_CLIENTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+  /**
+   * GstRtmpSink:slow-client-policy:
+   *
+   * Server mode: what happens to a player whose queue (bytes sent to it
+   * that its TCP has not acknowledged) passes twice gop-cache-bytes (at
+   * least 2 MiB): drop-gop sends it nothing more until a keyframe finds
+   * its queue back under the bound, disconnect closes it. Either way the
+   * pipeline and the other players never wait for it.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SLOW_CLIENT_POLICY,
+      g_param_spec_enum ("slow-client-policy", "Slow client policy",
+          "Server mode: what happens to a player that cannot keep up",
+          GST_TYPE_RTMP_SLOW_CLIENT_POLICY, DEFAULT_SLOW_CLIENT_POLICY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+  /**
+   * GstRtmpSink:gop-cache-bytes:
+   *
+   * Server mode: the current GOP (from the last video keyframe) is kept up
+   * to this size, so that a player joining mid-stream starts at once, at
+   * that keyframe, after the metadata and sequence headers. A longer GOP
+   * is not kept: joining players then wait for the next keyframe. 0 = no
+   * cache.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_GOP_CACHE_BYTES,
+      g_param_spec_uint64 ("gop-cache-bytes", "GOP cache bytes",
+          "Server mode: bytes of the current GOP kept for joining players "
+          "(0 = none)",
+          0, G_MAXUINT32, DEFAULT_GOP_CACHE_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
   gst_rtmp_element_install_properties (gobject_class, PROP_FIRST_SHARED, TRUE);
+  gst_type_mark_as_plugin_api (GST_TYPE_RTMP_SLOW_CLIENT_POLICY, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RTMP_ELEMENT_STOP_COMMANDS, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RTMP_SINK_PUBLISH_TYPE, 0);
 }
