@@ -1077,6 +1077,9 @@ on_connection_event (GstRtmpConnection *connection, RtmpSessionEvent *event,
       with_session (client, seek_answer, &event->stream_id);
       break;
     case RTMP_SESSION_EVENT_STREAM_CLOSED:
+      /* FCUnpublish comes on stream 0 and names the stream instead */
+      if (event->stream_id == 0 && g_strcmp0 (event->name, "FCUnpublish") == 0)
+        event->stream_id = client->stream_id;
       route = dup_active_route (client, event->stream_id);
       if (route) {
         client_deactivate (client, event->name);

@@ -178,27 +178,14 @@ typedef struct
   gboolean first_video_is_key;
 } Probe;
 
-static gboolean
-run_ffprobe (const gchar *input, gdouble seconds, Probe *probe, gchar **log)
+/* Counts the packets of ffprobe's csv output */
+static void
+parse_probe (const gchar *out, Probe *probe)
 {
-  g_autofree gchar *interval = g_strdup_printf ("%%+%g", seconds);
-  const gchar *argv[] = { "ffprobe", "-v", "error", "-read_intervals", interval,
-    "-show_entries", "packet=codec_type,flags", "-of", "csv=p=0", input, NULL };
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *err = NULL;
-  g_auto (GStrv) lines = NULL;
-  gint status;
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   guint i;
 
   memset (probe, 0, sizeof (*probe));
-  if (seconds <= 0)
-    argv[3] = argv[4] = "-hide_banner";
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
-          NULL, &out, &err, &status, NULL))
-    return FALSE;
-  if (log)
-    *log = g_strdup (err);
-  lines = g_strsplit (out, "\n", -1);
   for (i = 0; lines[i]; i++) {
     if (g_str_has_prefix (lines[i], "video,")) {
       gboolean key = lines[i][6] == 'K';
@@ -211,6 +198,33 @@ run_ffprobe (const gchar *input, gdouble seconds, Probe *probe, gchar **log)
       probe->n_audio++;
     }
   }
+}
+
+/* ffprobe's arguments for @seconds (0: all) of @input */
+#define FFPROBE_ARGV(interval, input) \
+  { \
+    "ffprobe", "-v", "error", "-read_intervals", interval, "-show_entries", \
+        "packet=codec_type,flags", "-of", "csv=p=0", input, NULL \
+  }
+
+static gboolean
+run_ffprobe (const gchar *input, gdouble seconds, Probe *probe, gchar **log)
+{
+  g_autofree gchar *interval = g_strdup_printf ("%%+%g", seconds);
+  const gchar *argv[] = FFPROBE_ARGV (interval, input);
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  gint status;
+
+  memset (probe, 0, sizeof (*probe));
+  if (seconds <= 0)
+    argv[3] = argv[4] = "-hide_banner";
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+          NULL, &out, &err, &status, NULL))
+    return FALSE;
+  if (log)
+    *log = g_strdup (err);
+  parse_probe (out, probe);
   return g_spawn_check_wait_status (status, NULL);
 }
 
@@ -601,6 +615,7 @@ player_step (Player *p)
         p->connected = TRUE;
         break;
       case RTMP_SESSION_EVENT_PLAYING:
+      case RTMP_SESSION_EVENT_PUBLISHING:
         p->playing = TRUE;
         break;
       case RTMP_SESSION_EVENT_STATUS:
@@ -740,6 +755,11 @@ GST_START_TEST (test_real_players_at_once)
     server->url, "-t", "3", "-c", "copy", ffmpeg_out, NULL };
   const gchar *rtmpdump_argv[] = { rtmpdump_path, "-q", "--live", "-r",
     server->url, "-o", rtmpdump_out, NULL };
+  g_autofree gchar *ffprobe_out = g_build_filename (dir, "ffprobe.csv", NULL);
+  g_autofree gchar *ffprobe_err = g_build_filename (dir, "ffprobe.err", NULL);
+  const gchar *ffprobe_argv[] = FFPROBE_ARGV ("%+3", server->url);
+  g_autofree gchar *probe_text = NULL;
+  Proc *ffprobe;
   g_autofree gchar *rtmp2_description = g_strdup_printf (
       "rtmp2src location=%s ! flvdemux name=d d.video ! queue ! "
       "fakesink name=v signal-handoffs=true sync=false",
@@ -761,22 +781,26 @@ GST_START_TEST (test_real_players_at_once)
   gst_object_unref (fakesink);
 
   /* all four at once */
+  ffprobe = proc_start (ffprobe_argv, ffprobe_out, ffprobe_err);
   ffmpeg = proc_start (ffmpeg_argv, NULL, ffmpeg_err);
   rtmpdump = proc_start (rtmpdump_argv, NULL, rtmpdump_err);
   fail_if (gst_element_set_state (rtmp2, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE);
-  /* ffprobe runs in the foreground for 3 s of stream meanwhile */
-  fail_unless (run_ffprobe (server->url, 3, &live, &log), "ffprobe: %s", log);
-  end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  end = g_get_monotonic_time () + 2500 * G_TIME_SPAN_MILLISECOND;
   while (g_get_monotonic_time () < end) {
     max_clients = MAX (max_clients, server_get_n_clients (server));
-    g_usleep (100 * 1000);
+    g_usleep (50 * 1000);
   }
-  proc_stop (rtmpdump);
+  fail_unless (proc_wait (ffprobe, 15000), "ffprobe did not finish");
   fail_unless (proc_wait (ffmpeg, 15000), "ffmpeg did not finish");
+  proc_stop (rtmpdump);
   gst_element_set_state (rtmp2, GST_STATE_NULL);
   gst_object_unref (rtmp2);
 
+  log = proc_dup_stderr (ffprobe);
+  fail_unless (proc_succeeded (ffprobe), "ffprobe failed: %s", log);
+  fail_unless (g_file_get_contents (ffprobe_out, &probe_text, NULL, NULL));
+  parse_probe (probe_text, &live);
   fail_unless (live.n_video >= 30 && live.first_video_is_key,
       "ffprobe: %u video packets, first key %d", live.n_video,
       live.first_video_is_key);
@@ -799,12 +823,12 @@ GST_START_TEST (test_real_players_at_once)
       rtmp2_counts[0]);
   fail_unless_equals_int (rtmp2_counts[1], 1);
 
-  /* ffmpeg, rtmpdump and rtmp2src were playing at once, ffprobe too for
-   * the first 3 s */
-  fail_unless (max_clients >= 3, "at most %u clients at once", max_clients);
+  /* ffprobe, ffmpeg, rtmpdump and rtmp2src were playing at once */
+  fail_unless (max_clients == 4, "at most %u clients at once", max_clients);
   fail_unless (server_wait_messages (server, "connected", NULL, 4) >= 4);
   server_assert_no_error (server);
 
+  proc_free (ffprobe);
   proc_free (ffmpeg);
   proc_free (rtmpdump);
   remove_dir (dir);
@@ -1587,6 +1611,326 @@ GST_START_TEST (test_adobe_auth)
 
 GST_END_TEST;
 
+/* ---- the route API's publish side, as rtmpsrc uses it ---- */
+
+typedef struct
+{
+  GMutex lock;
+  guint n_requests, n_video, n_audio, n_data, n_gone;
+  guint32 last_timestamp;
+  gchar *gone_reason;
+  GstRtmpServerClient *publisher; /* strong while publishing */
+} PublishLog;
+
+static gboolean
+on_publish_request (GstRtmpServerRoute *route, GstRtmpServerClient *client,
+    gchar **refusal, gpointer user_data)
+{
+  PublishLog *log = user_data;
+
+  g_mutex_lock (&log->lock);
+  log->n_requests++;
+  fail_unless (log->publisher == NULL);
+  log->publisher = gst_rtmp_server_client_ref (client);
+  g_mutex_unlock (&log->lock);
+  return TRUE;
+}
+
+static void
+on_publish_media (GstRtmpServerRoute *route, GstRtmpServerClient *client,
+    const RtmpMessage *message, gpointer user_data)
+{
+  PublishLog *log = user_data;
+
+  g_mutex_lock (&log->lock);
+  fail_unless (client == log->publisher);
+  if (message->type == RTMP_MESSAGE_VIDEO)
+    log->n_video++;
+  else if (message->type == RTMP_MESSAGE_AUDIO)
+    log->n_audio++;
+  else
+    log->n_data++;
+  log->last_timestamp = message->timestamp;
+  g_mutex_unlock (&log->lock);
+}
+
+static void
+on_publish_gone (GstRtmpServerRoute *route, GstRtmpServerClient *client,
+    const gchar *reason, gpointer user_data)
+{
+  PublishLog *log = user_data;
+
+  g_mutex_lock (&log->lock);
+  fail_unless (client == log->publisher);
+  log->n_gone++;
+  g_free (log->gone_reason);
+  log->gone_reason = g_strdup (reason);
+  g_clear_pointer (&log->publisher, gst_rtmp_server_client_unref);
+  g_mutex_unlock (&log->lock);
+}
+
+static const GstRtmpServerRouteCallbacks publish_callbacks = {
+  .request = on_publish_request,
+  .media = on_publish_media,
+  .gone = on_publish_gone,
+};
+
+static guint
+publish_log_get (PublishLog *log, guint *field)
+{
+  guint value;
+
+  g_mutex_lock (&log->lock);
+  value = *field;
+  g_mutex_unlock (&log->lock);
+  return value;
+}
+
+static gboolean
+publish_log_wait (PublishLog *log, guint *field, guint n, GPtrArray *players)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (publish_log_get (log, field) < n && g_get_monotonic_time () < end) {
+    if (players)
+      players_run (players, 10, NULL, NULL);
+    else
+      g_usleep (10 * 1000);
+  }
+  return publish_log_get (log, field) >= n;
+}
+
+static GstRtmpServerRoute *
+publish_route_new (GstElement *element, guint16 port, const gchar *user,
+    const gchar *password, PublishLog *log)
+{
+  GstRtmpServerRouteConfig config = {
+    .element = element,
+    .host = "127.0.0.1",
+    .port = port,
+    .application = "live",
+    .stream = "in",
+    .kind = GST_RTMP_SERVER_ROUTE_PUBLISH,
+    .username = user,
+    .password = password,
+    .timeout_s = 3,
+  };
+  GError *error = NULL;
+  GstRtmpServerRoute *route;
+
+  route = gst_rtmp_server_route_new (&config, &publish_callbacks, log, NULL,
+      &error);
+  fail_unless (route != NULL, "%s", error ? error->message : "");
+  return route;
+}
+
+static void
+publish_log_clear (PublishLog *log)
+{
+  g_clear_pointer (&log->publisher, gst_rtmp_server_client_unref);
+  g_free (log->gone_reason);
+  g_mutex_clear (&log->lock);
+}
+
+static void
+send_test_media (Player *p, guint n)
+{
+  static const guint8 key[] = { 0x17, 0x01, 0, 0, 0, 0xaa };
+  static const guint8 aac[] = { 0xaf, 0x01, 0x21 };
+  g_autoptr (GBytes) video = g_bytes_new_static (key, sizeof (key));
+  g_autoptr (GBytes) audio = g_bytes_new_static (aac, sizeof (aac));
+  guint32 stream_id = rtmp_session_get_stream_id (p->session);
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    rtmp_session_send_media (p->session, stream_id, RTMP_MESSAGE_VIDEO, i * 33,
+        video);
+    rtmp_session_send_media (p->session, stream_id, RTMP_MESSAGE_AUDIO, i * 33,
+        audio);
+  }
+}
+
+/* One publisher per stream key: its media reaches the route in order, a
+ * second one and a wrong key are refused (BadName), and once it leaves
+ * the next one is taken */
+GST_START_TEST (test_publish_route)
+{
+  GstElement *element = gst_pipeline_new ("publish-test");
+  guint16 port = pick_port ();
+  PublishLog log = { 0 };
+  GstRtmpServerRoute *route;
+  g_autoptr (GPtrArray) players = players_new ();
+  g_autoptr (GPtrArray) others = players_new ();
+  Player *first, *second, *wrong, *next;
+
+  g_mutex_init (&log.lock);
+  route = publish_route_new (element, port, NULL, NULL, &log);
+
+  first = player_new_full (port, "live", "in?key=1",
+      RTMP_SESSION_INTENT_PUBLISH, 0);
+  g_ptr_array_add (players, first);
+  fail_unless (players_run (players, 5000, all_playing_with_video, 0), "%s",
+      first->error);
+  fail_unless (player_has_code (first, "NetStream.Publish.Start"));
+  send_test_media (first, 30);
+  fail_unless (publish_log_wait (&log, &log.n_video, 30, players));
+  fail_unless (publish_log_wait (&log, &log.n_audio, 30, players));
+  fail_unless_equals_int (log.last_timestamp, 29 * 33);
+  fail_unless_equals_string (gst_rtmp_server_client_get_stream (log.publisher),
+      "in?key=1");
+
+  second = player_new_full (port, "live", "in", RTMP_SESSION_INTENT_PUBLISH, 0);
+  wrong = player_new_full (port, "live", "out", RTMP_SESSION_INTENT_PUBLISH, 0);
+  g_ptr_array_add (others, second);
+  g_ptr_array_add (others, wrong);
+  fail_unless (players_run (others, 5000, all_closed, NULL));
+  fail_unless (player_has_code (second, "NetStream.Publish.BadName"));
+  fail_unless (player_has_code (wrong, "NetStream.Publish.BadName"));
+  fail_unless_equals_int (publish_log_get (&log, &log.n_requests), 1);
+
+  /* the publisher goes: the route hears it, the key is free again */
+  g_ptr_array_set_size (players, 0);
+  fail_unless (publish_log_wait (&log, &log.n_gone, 1, NULL));
+  next = player_new_full (port, "live", "in", RTMP_SESSION_INTENT_PUBLISH, 0);
+  g_ptr_array_add (players, next);
+  fail_unless (players_run (players, 5000, all_playing_with_video, 0));
+
+  /* FCUnpublish/deleteStream end publishing, then the route goes */
+  rtmp_session_stop (next->session,
+      RTMP_STOP_COMMANDS_FCUNPUBLISH | RTMP_STOP_COMMANDS_DELETE_STREAM);
+  fail_unless (publish_log_wait (&log, &log.n_gone, 2, players));
+  fail_unless (strstr (log.gone_reason, "FCUnpublish") != NULL, "%s",
+      log.gone_reason);
+  gst_rtmp_server_route_free (route);
+  fail_unless (players_run (players, 3000, all_closed, NULL));
+  publish_log_clear (&log);
+  gst_object_unref (element);
+}
+
+GST_END_TEST;
+
+/* ffmpeg publishes with Adobe authentication (rtmp://user:password@...);
+ * a wrong password is refused */
+GST_START_TEST (test_ffmpeg_publishes_with_adobe_auth)
+{
+  GstElement *element = gst_pipeline_new ("publish-test");
+  g_autoptr (GstBus) bus = gst_element_get_bus (element);
+  g_autofree gchar *dir = make_temp_dir ();
+  g_autofree gchar *err_path = g_build_filename (dir, "ffmpeg.err", NULL);
+  g_autofree gchar *ffmpeg_path = require_program ("ffmpeg", "ffmpeg");
+  guint16 port = pick_port ();
+  g_autofree gchar *good
+      = g_strdup_printf ("rtmp://pub:s3cret@127.0.0.1:%u/live/in", port);
+  g_autofree gchar *bad
+      = g_strdup_printf ("rtmp://pub:guess@127.0.0.1:%u/live/in", port);
+  const gchar *argv[] = { ffmpeg_path, "-v", "error", "-re", "-f", "lavfi",
+    "-i", "testsrc=size=160x120:rate=30", "-f", "lavfi", "-i",
+    "sine=frequency=440", "-t", "2", "-c:v", "libx264", "-g", "30", "-c:a",
+    "aac", "-f", "flv", good, NULL };
+  PublishLog log = { 0 };
+  GstRtmpServerRoute *route;
+  GstMessage *message;
+  g_autofree gchar *err = NULL;
+  Proc *ffmpeg;
+  gboolean refused = FALSE;
+
+  g_mutex_init (&log.lock);
+  route = publish_route_new (element, port, "pub", "s3cret", &log);
+  ffmpeg = proc_start (argv, NULL, err_path);
+  fail_unless (proc_wait (ffmpeg, 20000), "ffmpeg did not finish");
+  err = proc_dup_stderr (ffmpeg);
+  fail_unless (proc_succeeded (ffmpeg), "ffmpeg failed: %s", err);
+  proc_free (ffmpeg);
+  fail_unless (publish_log_wait (&log, &log.n_gone, 1, NULL));
+  fail_unless_equals_int (publish_log_get (&log, &log.n_requests), 1);
+  fail_unless (publish_log_get (&log, &log.n_video) >= 55, "%u video",
+      log.n_video);
+  fail_unless (publish_log_get (&log, &log.n_audio) > 50);
+  fail_unless (publish_log_get (&log, &log.n_data) >= 1); /* onMetaData */
+
+  argv[G_N_ELEMENTS (argv) - 2] = bad;
+  ffmpeg = proc_start (argv, NULL, err_path);
+  fail_unless (proc_wait (ffmpeg, 20000), "ffmpeg did not finish");
+  fail_if (proc_succeeded (ffmpeg), "ffmpeg published with a wrong password");
+  proc_free (ffmpeg);
+  fail_unless_equals_int (publish_log_get (&log, &log.n_requests), 1);
+  while ((message = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (message);
+
+    if (gst_structure_has_name (s, "rtmp-client-refused")
+        && g_strcmp0 (gst_structure_get_string (s, "reason"),
+               "authentication failed")
+            == 0)
+      refused = TRUE;
+    gst_message_unref (message);
+  }
+  fail_unless (refused);
+
+  gst_rtmp_server_route_free (route);
+  publish_log_clear (&log);
+  gst_object_unref (element);
+  remove_dir (dir);
+}
+
+GST_END_TEST;
+
+/* IPv6 and the wildcard address: rtmp://[::1]:PORT and
+ * rtmp://0.0.0.0:PORT serve players */
+GST_START_TEST (test_ipv6_and_wildcard)
+{
+  GstElement *element = gst_pipeline_new ("publish-test");
+  const gchar *hosts[] = { "::1", "0.0.0.0", "::" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (hosts); i++) {
+    guint16 port = pick_port ();
+    GstRtmpServerRouteConfig config = {
+      .element = element,
+      .host = hosts[i],
+      .port = port,
+      .application = "live",
+      .stream = "in",
+      .kind = GST_RTMP_SERVER_ROUTE_PUBLISH,
+      .timeout_s = 2,
+    };
+    PublishLog log = { 0 };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GPtrArray) players = players_new ();
+    g_autoptr (GSocketAddress) address = NULL;
+    g_autoptr (GSocket) socket = NULL;
+    GstRtmpServerRoute *route;
+
+    g_mutex_init (&log.lock);
+    route = gst_rtmp_server_route_new (&config, &publish_callbacks, &log, NULL,
+        &error);
+    fail_unless (route != NULL, "%s: %s", hosts[i], error->message);
+    fail_unless_equals_int (gst_rtmp_server_route_get_port (route), port);
+
+    if (strchr (hosts[i], ':')) {
+      /* reached over IPv6 */
+      socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+          G_SOCKET_PROTOCOL_TCP, NULL);
+      address = g_inet_socket_address_new_from_string ("::1", port);
+      fail_unless (g_socket_connect (socket, address, NULL, NULL));
+      fail_unless (ms_until_closed (socket, 4000) >= 0,
+          "an idle connection was not dropped");
+    }
+    /* over IPv4 (dual stack for "::") */
+    if (!g_str_equal (hosts[i], "::1")) {
+      g_ptr_array_add (players,
+          player_new_full (port, "live", "in", RTMP_SESSION_INTENT_PUBLISH, 0));
+      fail_unless (players_run (players, 5000, all_playing_with_video, 0), "%s",
+          hosts[i]);
+    }
+    gst_rtmp_server_route_free (route);
+    g_ptr_array_set_size (players, 0);
+    publish_log_clear (&log);
+  }
+  gst_object_unref (element);
+}
+
+GST_END_TEST;
+
 static Suite *
 server_suite (void)
 {
@@ -1614,6 +1958,9 @@ server_suite (void)
   tcase_add_test (tc, test_hostile_many_connections);
   tcase_add_test (tc, test_rtmps_with_ffmpeg);
   tcase_add_test (tc, test_adobe_auth);
+  tcase_add_test (tc, test_publish_route);
+  tcase_add_test (tc, test_ffmpeg_publishes_with_adobe_auth);
+  tcase_add_test (tc, test_ipv6_and_wildcard);
   return s;
 }
 
