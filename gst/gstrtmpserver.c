@@ -670,7 +670,7 @@ client_finish (GstRtmpServerClient *client, const gchar *reason)
     route->publisher = NULL;
   app = g_strdup (client->app);
   stream = g_strdup (client->stream);
-  gst_rtmp_server_client_ref (client);
+  /* the list's reference is ours now, dropped at the end */
   g_ptr_array_remove_fast (listener->clients, client);
   g_mutex_unlock (&listener->lock);
 
@@ -1176,6 +1176,8 @@ start_client (Listener *self, GSocket *socket)
   GstRtmpServerClient *client;
   GstRtmpConnection *connection;
   GError *error = NULL;
+  gboolean finished;
+  guint n_pending;
 
   g_mutex_lock (&self->lock);
   if (self->is_closed || self->n_pending >= GST_RTMP_SERVER_MAX_PENDING) {
@@ -1196,11 +1198,14 @@ start_client (Listener *self, GSocket *socket)
   client->address = g_steal_pointer (&address);
   client->accepted_us = g_get_monotonic_time ();
   g_ptr_array_add (self->clients, client);
-  self->n_pending++;
+  /* ours until the end: the connection may run, fail and finish the
+   * client on another I/O thread before new_server () returns */
+  gst_rtmp_server_client_ref (client);
+  n_pending = ++self->n_pending;
   g_mutex_unlock (&self->lock);
 
   GST_DEBUG ("%s: accepted on %s (%u pending)", client->address, self->display,
-      self->n_pending);
+      n_pending);
   /* the connection borrows the client: client_finish () closes the
    * connection (no callback after that) before the client can go */
   connection = gst_rtmp_connection_new_server (socket, &config,
@@ -1209,19 +1214,19 @@ start_client (Listener *self, GSocket *socket)
     GST_WARNING ("%s: %s", client->address, error->message);
     client_finish (client, error->message);
     g_error_free (error);
+    gst_rtmp_server_client_unref (client);
     return;
   }
   client_set_connection (client, connection);
-  gst_rtmp_connection_unref (connection);
 
   /* finished before the connection was known: close it now */
   g_mutex_lock (&self->lock);
-  if (client->is_finished) {
-    g_mutex_unlock (&self->lock);
-    gst_rtmp_connection_close (connection);
-    return;
-  }
+  finished = client->is_finished;
   g_mutex_unlock (&self->lock);
+  if (finished)
+    gst_rtmp_connection_close (connection);
+  gst_rtmp_connection_unref (connection);
+  gst_rtmp_server_client_unref (client);
 }
 
 static gboolean
