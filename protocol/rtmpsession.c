@@ -985,8 +985,8 @@ client_result (RtmpSession *self, RtmpCommand **command_ptr, guint64 now_us,
     case TXN_CREATE_STREAM:
       id_value = rtmp_command_peek_argument (command, 0);
       if (g_strcmp0 (command->name, "_result") != 0 || id_value == NULL
-          || !rtmp_amf_value_to_number (id_value, &id) || id < 1
-          || id > G_MAXUINT32) {
+          || !rtmp_amf_value_to_number (id_value, &id)
+          || !(id >= 1 && id <= G_MAXUINT32)) { /* NaN too */
         g_set_error (error, RTMP_ERROR, RTMP_ERROR_REJECTED,
             "the server refused createStream (%s)", command->name);
         return FALSE;
