@@ -425,20 +425,19 @@ typedef struct
   const FieldDoc fields[8];
 } MessageDoc;
 
-#define CLIENT_MESSAGE_FIELDS \
-  { "address", "The client's IP address and port" }, \
-      { "app", "The application it connected to" }, \
-      { "kind", "`publish` or `play`" }, \
-  { \
-    "stream", "The stream key it asked for (NULL before publish/play)" \
-  }
+/* The fields every server-mode client message has */
+static const FieldDoc client_message_fields[] = {
+  { "address", "The client's IP address and port" },
+  { "app", "The application it connected to" },
+  { "kind", "`publish` or `play` (NULL when refused before)" },
+  { "stream", "The stream key it asked for (NULL when refused before)" },
+};
 
 static const MessageDoc message_docs[] = {
   { "rtmp-client-connected", TRUE,
       "Server mode: a client was accepted as the publisher (rtmpsrc) or as "
       "a player (rtmpsink) of this element's stream.",
       {
-          CLIENT_MESSAGE_FIELDS,
           { NULL, NULL },
       } },
   { "rtmp-client-disconnected", TRUE,
@@ -446,7 +445,6 @@ static const MessageDoc message_docs[] = {
       "connection, failed, or was disconnected (a slow player, the element "
       "stopping).",
       {
-          CLIENT_MESSAGE_FIELDS,
           { "reason", "Why it left" },
           { NULL, NULL },
       } },
@@ -456,7 +454,6 @@ static const MessageDoc message_docs[] = {
       "Refusals that concern no element in particular go to every "
       "server-mode element on that address and port.",
       {
-          CLIENT_MESSAGE_FIELDS,
           { "code",
               "The status code sent to the client, e.g. "
               "`NetStream.Publish.BadName`" },
@@ -475,8 +472,9 @@ static const MessageDoc message_docs[] = {
               "Reconnect attempt this state belongs to; 0 for the first "
               "connection" },
           { "reason",
-              "Why, for `reconnecting` and `stopped`: the error message; "
-              "NULL otherwise" },
+              "`handshaking`: `TLS handshake` or `RTMP handshake`; "
+              "`reconnecting` and `stopped`: the error message (NULL after "
+              "a clean stop); NULL otherwise" },
           { "state", "The new state (see above)" },
           { "url", "The location, without the password" },
           { NULL, NULL },
@@ -943,11 +941,15 @@ append_field_row (gpointer key, gpointer value, gpointer user_data)
   gpointer *data = user_data;
   GString *out = data[0];
   const MessageDoc *doc = data[1];
+  const gchar *text = "(not documented yet)";
 
+  if (doc && doc->is_server_mode)
+    text = lookup_field_doc (client_message_fields,
+        G_N_ELEMENTS (client_message_fields), key);
+  if (doc && g_str_equal (text, "(not documented yet)"))
+    text = lookup_field_doc (doc->fields, G_N_ELEMENTS (doc->fields), key);
   g_string_append_printf (out, "| `%s` | `%s` | %s |\n", (gchar *) key,
-      (gchar *) value,
-      doc ? lookup_field_doc (doc->fields, G_N_ELEMENTS (doc->fields), key)
-          : "(not documented yet)");
+      (gchar *) value, text);
   return FALSE;
 }
 
@@ -994,6 +996,9 @@ append_server_messages (GString *out, GPtrArray *observed)
     }
     g_string_append_printf (out, "### `%s`\n\n%s\n\n", doc->message, doc->text);
     g_string_append (out, "| Field | Type | Meaning |\n|---|---|---|\n");
+    for (k = 0; k < G_N_ELEMENTS (client_message_fields); k++)
+      g_string_append_printf (out, "| `%s` | `gchararray` | %s |\n",
+          client_message_fields[k].name, client_message_fields[k].text);
     for (k = 0; k < G_N_ELEMENTS (doc->fields) && doc->fields[k].name; k++)
       g_string_append_printf (out, "| `%s` | `gchararray` | %s |\n",
           doc->fields[k].name, doc->fields[k].text);

@@ -292,8 +292,8 @@ print_first_difference (const gchar *path, const gchar *committed,
 
   for (i = 0; a[i] && b[i] && g_str_equal (a[i], b[i]); i++)
     ;
-  g_printerr ("  %s:%u:\n    committed: %s\n    generated: %s\n", path, i + 1,
-      a[i] ? a[i] : "(end of file)", b[i] ? b[i] : "(end of file)");
+  g_printerr ("  docs/%s:%u:\n    committed: %s\n    generated: %s\n", path,
+      i + 1, a[i] ? a[i] : "(end of file)", b[i] ? b[i] : "(end of file)");
   g_strfreev (a);
   g_strfreev (b);
 }
