@@ -1611,6 +1611,77 @@ GST_START_TEST (test_adobe_auth)
 
 GST_END_TEST;
 
+static gboolean
+all_stopped (GPtrArray *players, gpointer data)
+{
+  guint i;
+
+  for (i = 0; i < players->len; i++) {
+    if (!player_has_code (players->pdata[i], "NetStream.Play.Stop"))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* At EOS the players hear Stream EOF, UnpublishNotify and Play.Stop; ffmpeg
+ * then ends by itself */
+GST_START_TEST (test_eos_stops_players)
+{
+  guint16 port = pick_port ();
+  g_autofree gchar *url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/s", port);
+  g_autofree gchar *description = g_strdup_printf (
+      "videotestsrc is-live=true num-buffers=120 ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "x264enc tune=zerolatency key-int-max=30 speed-preset=ultrafast ! "
+      "flvmux streamable=true ! rtmpsink name=sink mode=server location=%s",
+      url);
+  g_autofree gchar *dir = make_temp_dir ();
+  g_autofree gchar *out = g_build_filename (dir, "out.flv", NULL);
+  g_autofree gchar *err_path = g_build_filename (dir, "ffmpeg.err", NULL);
+  g_autofree gchar *ffmpeg_path = require_program ("ffmpeg", "ffmpeg");
+  const gchar *argv[] = { ffmpeg_path, "-v", "error", "-y", "-i", url, "-c",
+    "copy", out, NULL };
+  GstElement *pipeline, *sink;
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GPtrArray) players = players_new ();
+  GstMessage *message;
+  Player *p;
+  Proc *ffmpeg;
+
+  rtmp_test_assert_plugin_is_ours ();
+  pipeline = gst_parse_launch (description, NULL);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  fail_unless (rtmp_test_element_is_ours (sink));
+  gst_object_unref (sink);
+  bus = gst_element_get_bus (pipeline);
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+  p = player_new (port, "s");
+  g_ptr_array_add (players, p);
+  ffmpeg = proc_start (argv, NULL, err_path);
+
+  /* about 4 s of stream, then EOS */
+  players_run (players, 15000, all_stopped, NULL);
+  fail_unless (player_has_code (p, "NetStream.Play.Stop"), "no Play.Stop (%s)",
+      p->error ? p->error : "still open");
+  fail_unless (player_has_code (p, "NetStream.Play.UnpublishNotify"));
+  fail_unless (p->n_video > 60);
+  message = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (message), GST_MESSAGE_EOS);
+  gst_message_unref (message);
+  fail_unless (proc_wait (ffmpeg, 10000), "ffmpeg kept playing after EOS");
+  fail_unless (proc_succeeded (ffmpeg));
+  proc_free (ffmpeg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  remove_dir (dir);
+}
+
+GST_END_TEST;
+
 /* ---- the route API's publish side, as rtmpsrc uses it ---- */
 
 typedef struct
@@ -1958,6 +2029,7 @@ server_suite (void)
   tcase_add_test (tc, test_hostile_many_connections);
   tcase_add_test (tc, test_rtmps_with_ffmpeg);
   tcase_add_test (tc, test_adobe_auth);
+  tcase_add_test (tc, test_eos_stops_players);
   tcase_add_test (tc, test_publish_route);
   tcase_add_test (tc, test_ffmpeg_publishes_with_adobe_auth);
   tcase_add_test (tc, test_ipv6_and_wildcard);
