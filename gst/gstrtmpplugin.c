@@ -12,6 +12,7 @@ plugin_init (GstPlugin *plugin)
   gboolean ok = FALSE;
 
   ok |= GST_ELEMENT_REGISTER (rtmpsink, plugin);
+  ok |= GST_ELEMENT_REGISTER (rtmpsrc, plugin);
   return ok;
 }
 

@@ -1,0 +1,2179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtmpsrc: plays a live or recorded RTMP or RTMPS stream as FLV. */
+
+/**
+ * SECTION:element-rtmpsrc
+ * @title: rtmpsrc
+ *
+ * Plays a stream from an RTMP or RTMPS server and outputs it as an FLV
+ * byte stream (`video/x-flv`), for `flvdemux`, `decodebin3` or `playbin`
+ * (which picks rtmpsrc for `rtmp://` and `rtmps://` URIs). Every property
+ * of rtmp2src works here with the same meaning, so a pipeline can swap the
+ * element name. On top of it rtmpsrc:
+ *
+ * - plays recorded streams as recorded: not live, prerolls in PAUSED,
+ *   answers the duration query from onMetaData, seeks in TIME format (the
+ *   RTMP seek command, then a new segment once the server sent
+ *   NetStream.Seek.Notify) and pauses the server in PAUSED (once the
+ *   sinks have a buffer to preroll with again). Live streams
+ *   make it a live source without any buffering of its own: the latency
+ *   query answers 0 as the minimum, as what the server buffers before it
+ *   sends is not known to the player.
+ *   #GstRtmpSrc:play-type decides, or with `any` (the default) the server's
+ *   answer: StreamIsRecorded, or an onMetaData duration above 0, makes the
+ *   stream recorded. That answer is awaited while the element goes from
+ *   READY to PAUSED, at most 2 s after the server started playing.
+ * - tells a clean end from a failure: NetStream.Play.Complete,
+ *   NetStream.Play.Stop, NetStream.Play.UnpublishNotify and Stream EOF are
+ *   EOS once every message received before them has been pushed; a
+ *   connection that breaks, even in the middle of a message, is an error
+ *   (#GstRtmpSrc:no-eof-is-error is TRUE by default, where rtmp2src ends
+ *   with EOS), or a reconnect when #GstRtmpSrc:reconnect-attempts allows:
+ *   a live stream then continues with a DISCONT buffer, a recorded one
+ *   from where it was.
+ * - never hangs: #GstRtmpSrc:timeout bounds each phase up to the server's
+ *   answer to play (TCP, TLS, handshake, connect, createStream, play), and
+ *   unlocking (flushing, stopping) interrupts every wait at once.
+ * - reports its state on the bus (the `rtmp-state` element message, as
+ *   rtmpsink does), and statistics in #GstRtmpSrc:stats.
+ *
+ * The output starts with an FLV header whose audio and video flags say what
+ * the stream carries, taken from onMetaData (hasAudio/hasVideo, or
+ * audiocodecid/videocodecid) or, without it, from the first tags. The
+ * header waits for a tag of each kind onMetaData announces, or without it
+ * for both kinds, at most 1 s or 500 ms of media; the sequence headers that
+ * came meanwhile are moved before the other tags. Then each RTMP audio,
+ * video or data message becomes one FLV tag; aggregate messages are split,
+ * AMF3 data messages are converted to AMF0 script tags and a leading
+ * `@setDataFrame` is dropped. Tag and buffer timestamps are the message
+ * timestamps, extended past the 32-bit wrap; a live stream's start at 0.
+ * The FLV header, onMetaData and the sequence headers are also in the caps'
+ * `streamheader` (buffers flagged HEADER, as flvmux makes them), so that
+ * late consumers behind a `tee` can start. Enhanced RTMP tags (HEVC, AV1,
+ * VP9, Opus... with FourCC headers) pass through unchanged; GStreamer
+ * 1.22's flvdemux cannot demux them.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 rtmpsrc location=rtmp://127.0.0.1/live/cam1 ! \
+ *     flvdemux name=d d.video ! queue ! decodebin ! autovideosink
+ * ]| Plays the video of stream "cam1" of application "live".
+ * |[
+ * gst-launch-1.0 playbin uri=rtmp://127.0.0.1/vod/clip.flv
+ * ]| Plays a recorded stream; playbin picks rtmpsrc for the URI.
+ * |[
+ * gst-launch-1.0 rtmpsrc location=rtmps://example.com/vod/clip.mp4 \
+ *     play-type=recorded start=30000000000 ! flvdemux ! fakesink
+ * ]| Plays a recorded stream over TLS from its 30th second.
+ */
+
+/* How it works.
+ *
+ * The client (gstrtmpclient.c) runs the connection on a shared I/O thread
+ * and calls on_client_event () there for every session event. That
+ * callback turns each media message into a complete FLV tag buffer (an
+ * 11-byte tag header, the message payload wrapped without a copy, the
+ * 4-byte PreviousTagSize) with its final timestamps, and appends it to a
+ * queue; statuses and stream controls become queue items too (EOS, errors)
+ * or change the state (seek done, live or recorded). create () pops the
+ * queue on the streaming thread and waits on self->cond when it is empty;
+ * unlock () wakes it at once. The queue is bounded in bytes and in media
+ * time: when it is full the callback stops reading from the socket, so TCP
+ * pushes back on the server, and create () resumes reading once it drained
+ * half of it.
+ *
+ * Whether the stream is live must be known before GstBaseSrc reads it in
+ * the READY to PAUSED change (to return NO_PREROLL), so change_state ()
+ * starts the client and, with play-type any, waits for the server's answer
+ * there, before chaining up; start () itself never blocks. Errors are
+ * posted once: by the callback when nothing is queued before them (so an
+ * error before any media shows up at once, also in READY to PAUSED), or by
+ * create () once the buffers before them were pushed. create () then
+ * returns FLUSHING rather than ERROR, which would make GstBaseSrc post a
+ * second, generic error message.
+ *
+ * Idle timeouts follow rtmp2src: no media message for idle-timeout seconds
+ * while create () waits is EOS. The session's own idle timer is not used,
+ * as a paused recorded stream is silent by design. */
+
+#include "config.h"
+#include "gstrtmpsrc.h"
+#include "gstrtmpelement.h"
+#include "gstrtmpelements.h"
+#include "rtmpflv.h"
+
+#include <gst/base/gstqueuearray.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_rtmp_src_debug);
+#define GST_CAT_DEFAULT gst_rtmp_src_debug
+
+typedef enum
+{
+  GST_RTMP_SRC_PLAY_TYPE_LIVE,
+  GST_RTMP_SRC_PLAY_TYPE_RECORDED,
+  GST_RTMP_SRC_PLAY_TYPE_ANY,
+} GstRtmpSrcPlayType;
+
+#define DEFAULT_NO_EOF_IS_ERROR TRUE
+#define DEFAULT_PLAY_TYPE GST_RTMP_SRC_PLAY_TYPE_ANY
+#define DEFAULT_START (-1)
+#define DEFAULT_DURATION (-1)
+#define DEFAULT_BUFFER_LENGTH 1000
+
+/* The queue between the I/O thread and the streaming thread: reading stops
+ * above either bound and resumes below half of both */
+#define MAX_QUEUED_BYTES (8 * 1024 * 1024)
+#define MAX_QUEUED_TIME_MS 2000
+/* play-type any: how long after NetStream.Play.Start a server may take to
+ * say the stream is recorded before it is taken as live */
+#define DECISION_WAIT_MS 2000
+/* The FLV header waits for a tag of each kind onMetaData announces (or of
+ * both kinds without it) at most this long after the first media message
+ * arrived, or until the queued media spans HEADER_WAIT_MEDIA_MS */
+#define HEADER_WAIT_MS 1000
+#define HEADER_WAIT_MEDIA_MS 500
+
+enum
+{
+  PROP_0,
+  PROP_STATS,
+  PROP_NO_EOF_IS_ERROR,
+  PROP_PLAY_TYPE,
+  PROP_START,
+  PROP_DURATION,
+  PROP_BUFFER_LENGTH,
+  PROP_FIRST_SHARED,
+};
+
+#define GST_TYPE_RTMP_SRC_PLAY_TYPE (gst_rtmp_src_play_type_get_type ())
+
+static GType
+gst_rtmp_src_play_type_get_type (void)
+{
+  static gsize id = 0;
+  static const GEnumValue values[] = {
+    { GST_RTMP_SRC_PLAY_TYPE_LIVE, "Live streams only", "live" },
+    { GST_RTMP_SRC_PLAY_TYPE_RECORDED, "Recorded streams only", "recorded" },
+    { GST_RTMP_SRC_PLAY_TYPE_ANY,
+        "Live, or recorded when the server says it is", "any" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&id)) {
+    GType type = g_enum_register_static ("RtmpGstPlayType", values);
+    g_once_init_leave (&id, type);
+  }
+  return id;
+}
+
+typedef enum
+{
+  STREAM_UNDECIDED,
+  STREAM_LIVE,
+  STREAM_RECORDED,
+} StreamKind;
+
+/* Tags that go into the caps' streamheader, in this order */
+typedef enum
+{
+  HEADER_METADATA,
+  HEADER_VIDEO,
+  HEADER_AUDIO,
+  N_HEADERS,
+  HEADER_NONE = N_HEADERS,
+} HeaderKind;
+
+typedef enum
+{
+  ITEM_BUFFER,
+  ITEM_EOS,
+  ITEM_ERROR,
+  ITEM_TAKEN, /* a header moved to the front: skipped */
+} ItemType;
+
+typedef struct
+{
+  ItemType type;
+  GstBuffer *buffer;    /* BUFFER: one complete FLV tag (owned) */
+  guint8 tag_type;      /* BUFFER: RtmpFlvTagType */
+  HeaderKind header;    /* BUFFER: which header it is, or HEADER_NONE */
+  GBytes *body;         /* headers: the tag body (owned), to compare */
+  guint8 flv_flags;     /* onMetaData: the FLV header flags it announces */
+  gint64 ts_ms;         /* BUFFER: its timestamp */
+  gsize size;           /* BUFFER: bytes counted in queued_bytes */
+  GError *error;        /* ERROR (owned) */
+  gboolean established; /* ERROR: media had flowed */
+  gboolean posted;      /* ERROR: already posted by the callback */
+} QueueItem;
+
+struct _GstRtmpSrc
+{
+  GstPushSrc parent;
+
+  /* properties, under the object lock */
+  GstRtmpElementSettings settings;
+  gboolean no_eof_is_error;
+  GstRtmpSrcPlayType play_type;
+  gint64 start;
+  gint64 duration;
+  guint buffer_length_ms;
+
+  /* Shared with the client's callbacks (I/O threads). Lock order: the
+   * client's and the connection's callback locks, then self->lock; nobody
+   * holds self->lock while calling into the client or a connection. */
+  GMutex lock;
+  GCond cond;
+  GstRtmpClient *client; /* created in READY to PAUSED */
+  gboolean is_client_started;
+  GstRtmpConnection *connection; /* ref; the playing one, or NULL */
+  guint connection_serial;       /* +1 per connection reaching PLAYING */
+  guint32 stream_id;             /* createStream's answer */
+  gchar *display_url;
+  gboolean is_flushing;
+  gboolean is_ended;  /* EOS or an error is queued: drop the rest */
+  GError *late_error; /* the connection failed after the end */
+  StreamKind kind;
+  gint64 playing_time_us; /* the first NetStream.Play.Start */
+
+  GstQueueArray *queue; /* QueueItem */
+  gsize queued_bytes;
+  gboolean is_reading_paused;
+
+  /* recorded streams */
+  gboolean is_seek_pending; /* sent, until NetStream.Seek.Notify */
+  gint64 seek_sent_us;
+  gint64 seek_to_send_ms;    /* no connection yet: sent once playing; -1 */
+  gboolean is_pause_pending; /* PLAYING to PAUSED: pause after a buffer */
+  gboolean is_server_paused;
+  GstClockTime duration_ns; /* onMetaData's */
+
+  /* message timestamps -> ours */
+  gboolean have_timestamp;
+  guint32 last_raw_ms;
+  gint64 extended_ms;         /* last_raw_ms, 64-bit, wraps counted */
+  gboolean is_rebase_pending; /* live: base_ms set by the next A/V */
+  gboolean is_continuing;     /* ... to go on after a reconnect */
+  gint64 base_ms;
+  gboolean have_output;
+  gint64 last_out_ms;
+  gint64 last_out_wall_us;
+  gboolean need_discont;
+
+  /* stats */
+  guint64 media_bytes;
+  guint64 media_bytes_at_mark;
+  gint64 stats_mark_us;
+  guint64 bitrate;
+
+  /* streaming thread only */
+  gboolean is_initial_seek_done;
+  gboolean is_create_started;
+  gboolean is_header_sent;
+  gint64 first_item_wall_us;
+  guint8 flv_flags;
+  GBytes *headers[N_HEADERS];           /* the current header bodies */
+  GstBuffer *header_buffers[N_HEADERS]; /* copies, for the caps */
+  GstBuffer *flv_header;                /* for the caps */
+  GQueue front;                         /* GstBuffer *: headers moved first */
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-flv"));
+
+static void gst_rtmp_src_uri_handler_init (gpointer g_iface,
+    gpointer iface_data);
+
+#define gst_rtmp_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstRtmpSrc, gst_rtmp_src, GST_TYPE_PUSH_SRC,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+        gst_rtmp_src_uri_handler_init));
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtmpsrc, "rtmpsrc",
+    GST_RTMP_ELEMENT_RANK, GST_TYPE_RTMP_SRC,
+    GST_DEBUG_CATEGORY_INIT (gst_rtmp_src_debug, "rtmpsrc", 0, "RTMP player"));
+
+static void
+gst_rtmp_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  gst_rtmp_element_uri_handler_init (g_iface, GST_URI_SRC);
+}
+
+/* --- the queue --- */
+
+static void
+queue_item_clear (gpointer data)
+{
+  QueueItem *item = data;
+
+  g_clear_pointer (&item->buffer, gst_buffer_unref);
+  g_clear_pointer (&item->body, g_bytes_unref);
+  g_clear_error (&item->error);
+}
+
+static gboolean
+queue_has_buffers_locked (GstRtmpSrc *self)
+{
+  guint i, n = gst_queue_array_get_length (self->queue);
+
+  for (i = 0; i < n; i++) {
+    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
+
+    if (item->type == ITEM_BUFFER)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Media time between the oldest and the newest queued tag */
+static gint64
+queued_time_locked (GstRtmpSrc *self)
+{
+  guint i, n = gst_queue_array_get_length (self->queue);
+  QueueItem *last = NULL;
+
+  for (i = n; i > 0; i--) {
+    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i - 1);
+
+    if (item->type == ITEM_BUFFER) {
+      last = item;
+      break;
+    }
+  }
+  for (i = 0; last != NULL && i < n; i++) {
+    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
+
+    if (item->type == ITEM_BUFFER)
+      return MAX (last->ts_ms - item->ts_ms, 0);
+  }
+  return 0;
+}
+
+/* Drops queued media (a seek); errors stay */
+static void
+flush_queue_locked (GstRtmpSrc *self)
+{
+  GstQueueArray *kept = gst_queue_array_new_for_struct (sizeof (QueueItem), 16);
+
+  gst_queue_array_set_clear_func (kept, queue_item_clear);
+  while (!gst_queue_array_is_empty (self->queue)) {
+    QueueItem item
+        = *(QueueItem *) gst_queue_array_pop_head_struct (self->queue);
+
+    if (item.type == ITEM_ERROR)
+      gst_queue_array_push_tail_struct (kept, &item);
+    else
+      queue_item_clear (&item);
+  }
+  gst_queue_array_free (self->queue);
+  self->queue = kept;
+  self->queued_bytes = 0;
+  self->is_ended = !gst_queue_array_is_empty (kept);
+}
+
+/* Makes the connection's reading follow is_reading_paused. Called without
+ * self->lock by whoever changed the flag; each caller checks afterwards
+ * that the flag did not change under it, so the last writer wins. */
+static void
+apply_reading (GstRtmpSrc *self)
+{
+  for (;;) {
+    GstRtmpConnection *connection;
+    gboolean reading, same;
+
+    g_mutex_lock (&self->lock);
+    reading = !self->is_reading_paused;
+    connection
+        = self->connection ? gst_rtmp_connection_ref (self->connection) : NULL;
+    g_mutex_unlock (&self->lock);
+    if (connection == NULL)
+      return;
+
+    gst_rtmp_connection_lock (connection);
+    gst_rtmp_connection_set_reading_locked (connection, reading);
+    gst_rtmp_connection_unlock (connection);
+    gst_rtmp_connection_unref (connection);
+
+    g_mutex_lock (&self->lock);
+    same = reading == !self->is_reading_paused;
+    g_mutex_unlock (&self->lock);
+    if (same)
+      return;
+  }
+}
+
+/* Queues an error after what is queued: @posted when the caller posts it
+ * now (nothing queued before it), else create () posts it once the
+ * buffers before it were pushed. */
+static void
+queue_error_locked (GstRtmpSrc *self, const GError *error, gboolean posted)
+{
+  QueueItem item = {
+    0,
+  };
+
+  item.type = ITEM_ERROR;
+  item.error = g_error_copy (error);
+  item.established = self->connection_serial > 0;
+  item.posted = posted;
+  gst_queue_array_push_tail_struct (self->queue, &item);
+  self->is_ended = TRUE;
+  g_cond_broadcast (&self->cond);
+}
+
+static void
+queue_eos_locked (GstRtmpSrc *self)
+{
+  QueueItem item = {
+    0,
+  };
+
+  item.type = ITEM_EOS;
+  gst_queue_array_push_tail_struct (self->queue, &item);
+  self->is_ended = TRUE;
+  g_cond_broadcast (&self->cond);
+}
+
+static void
+post_error (GstRtmpSrc *self, const GError *error, gboolean established)
+{
+  gst_rtmp_element_post_error (GST_ELEMENT (self), error, self->display_url,
+      FALSE, established);
+}
+
+/* --- talking to the session (never with self->lock) --- */
+
+typedef enum
+{
+  SESSION_SEEK,
+  SESSION_PAUSE,
+  SESSION_UNPAUSE,
+  SESSION_STOP,
+} SessionCall;
+
+static void
+call_session (GstRtmpConnection *connection, SessionCall call,
+    gint64 position_ms)
+{
+  RtmpSession *session;
+
+  gst_rtmp_connection_lock (connection);
+  session = gst_rtmp_connection_get_session_locked (connection);
+  if (session != NULL
+      && gst_rtmp_connection_get_phase_locked (connection)
+          != GST_RTMP_CONNECTION_PHASE_CLOSED
+      && rtmp_session_get_stream_id (session) != 0) {
+    switch (call) {
+      case SESSION_SEEK:
+        rtmp_session_seek (session, position_ms);
+        break;
+      case SESSION_PAUSE:
+      case SESSION_UNPAUSE:
+        rtmp_session_pause (session, call == SESSION_PAUSE, position_ms);
+        break;
+      case SESSION_STOP:
+        rtmp_session_stop (session,
+            RTMP_STOP_COMMANDS_CLOSE_STREAM | RTMP_STOP_COMMANDS_DELETE_STREAM);
+        break;
+    }
+    gst_rtmp_connection_flush_locked (connection);
+  }
+  gst_rtmp_connection_unlock (connection);
+}
+
+/* --- client callbacks (I/O threads) --- */
+
+static void
+on_client_state (GstRtmpClient *client, GstRtmpClientState state,
+    const gchar *reason, guint attempt, gpointer user_data)
+{
+  GstRtmpSrc *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  if (state == GST_RTMP_CLIENT_STATE_RECONNECTING
+      || state == GST_RTMP_CLIENT_STATE_STOPPED) {
+    g_clear_pointer (&self->connection, gst_rtmp_connection_unref);
+    self->is_reading_paused = FALSE;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+
+  gst_rtmp_element_post_state (GST_ELEMENT (self), state,
+      gst_rtmp_client_get_display_url (client), reason, attempt);
+}
+
+static void
+on_client_error (GstRtmpClient *client, const GError *error, gpointer user_data)
+{
+  GstRtmpSrc *self = user_data;
+  gboolean established, as_eos, post = FALSE;
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->connection, gst_rtmp_connection_unref);
+  if (self->is_ended) {
+    /* the stream had ended: only a seek would need the connection */
+    GST_DEBUG_OBJECT (self, "connection failed after the end: %s",
+        error->message);
+    g_clear_error (&self->late_error);
+    self->late_error = g_error_copy (error);
+    g_cond_broadcast (&self->cond);
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  established = self->connection_serial > 0;
+  GST_OBJECT_LOCK (self);
+  as_eos = established && !self->no_eof_is_error;
+  GST_OBJECT_UNLOCK (self);
+  if (as_eos) {
+    /* rtmp2src's behaviour */
+    GST_INFO_OBJECT (self, "connection lost, EOS (no-eof-is-error=false): %s",
+        error->message);
+    queue_eos_locked (self);
+  } else {
+    post = !queue_has_buffers_locked (self);
+    queue_error_locked (self, error, post);
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (post)
+    post_error (self, error, established);
+}
+
+/* A clean end: EOS after everything received before it */
+static void
+end_stream (GstRtmpSrc *self, GstRtmpConnection *connection, const gchar *why)
+{
+  gboolean stop_session;
+
+  g_mutex_lock (&self->lock);
+  if (self->is_ended || self->is_seek_pending) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  GST_INFO_OBJECT (self, "the stream ended (%s)", why);
+  queue_eos_locked (self);
+  /* a live stream is over: close, so that the server's close is no reason
+   * to reconnect; a recorded one stays open for seeks back */
+  stop_session = self->kind != STREAM_RECORDED;
+  g_mutex_unlock (&self->lock);
+
+  if (stop_session)
+    call_session (connection, SESSION_STOP, 0);
+}
+
+static void
+fail_stream (GstRtmpSrc *self, GstRtmpClient *client, GError *error)
+{
+  gboolean ended;
+
+  g_mutex_lock (&self->lock);
+  ended = self->is_ended;
+  g_mutex_unlock (&self->lock);
+  /* a reconnect when attempts remain, else on_client_error () */
+  if (!ended)
+    gst_rtmp_client_reconnect (client, error, NULL);
+  g_error_free (error);
+}
+
+static void
+handle_status (GstRtmpSrc *self, GstRtmpClient *client,
+    GstRtmpConnection *connection, const RtmpSessionEvent *event)
+{
+  const gchar *code = event->code ? event->code : "";
+  gboolean ours, playing;
+
+  g_mutex_lock (&self->lock);
+  ours = event->stream_id == self->stream_id;
+  playing = self->connection == connection;
+  g_mutex_unlock (&self->lock);
+
+  GST_INFO_OBJECT (self, "status on stream %u: %s %s %s", event->stream_id,
+      GST_STR_NULL (event->level), code, GST_STR_NULL (event->description));
+
+  if (g_str_equal (code, "NetConnection.Connect.ReconnectRequest")) {
+    /* Enhanced RTMP: the server asks us to move, maybe elsewhere */
+    g_autoptr (GError) error = g_error_new (RTMP_ERROR, RTMP_ERROR_CLOSED,
+        "the server asked to reconnect%s%s", event->description ? ": " : "",
+        event->description ? event->description : "");
+
+    gst_rtmp_client_reconnect (client, error,
+        rtmp_amf_value_lookup_string (event->info, "tcUrl"));
+    return;
+  }
+  if (!ours || !playing)
+    return; /* before playing, the session fails by itself */
+
+  if (g_str_equal (code, "NetStream.Play.Complete")
+      || g_str_equal (code, "NetStream.Play.Stop")
+      || g_str_equal (code, "NetStream.Play.UnpublishNotify")) {
+    end_stream (self, connection, code);
+  } else if (g_str_equal (code, "NetStream.Seek.Notify")
+      || g_str_equal (code, "NetStream.Seek.Failed")
+      || g_str_equal (code, "NetStream.Seek.InvalidTime")) {
+    g_mutex_lock (&self->lock);
+    if (self->is_seek_pending) {
+      self->is_seek_pending = FALSE;
+      /* the server's timeline starts over at the new position */
+      self->have_timestamp = FALSE;
+      self->need_discont = TRUE;
+    }
+    g_mutex_unlock (&self->lock);
+    if (!g_str_equal (code, "NetStream.Seek.Notify"))
+      GST_ELEMENT_WARNING (self, RESOURCE, SEEK,
+          ("The server could not seek: %s", code),
+          ("%s", GST_STR_NULL (event->description)));
+  } else if (g_strcmp0 (event->level, "warning") == 0) {
+    /* NetStream.Play.InsufficientBW...: the stream goes on */
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("The server warns: %s", code),
+        ("%s", GST_STR_NULL (event->description)));
+  } else if (g_strcmp0 (event->level, "error") == 0) {
+    /* an error status mid-stream (NetStream.Play.Failed...) ends it */
+    fail_stream (self, client,
+        g_error_new (RTMP_ERROR, RTMP_ERROR_REJECTED,
+            "the server stopped the stream: %s%s%s", code,
+            event->description ? ": " : "",
+            event->description ? event->description : ""));
+  }
+}
+
+static void
+handle_stream_control (GstRtmpSrc *self, GstRtmpConnection *connection,
+    const RtmpSessionEvent *event)
+{
+  gboolean ours, ignore_eof;
+
+  g_mutex_lock (&self->lock);
+  ours = event->stream_id == self->stream_id;
+  /* nginx-rtmp sends Stream EOF before NetStream.Seek.Notify */
+  ignore_eof = self->is_seek_pending || self->is_server_paused
+      || self->connection != connection;
+  if (ours && event->control_type == RTMP_USER_CONTROL_STREAM_IS_RECORDED
+      && self->kind == STREAM_UNDECIDED) {
+    GST_INFO_OBJECT (self, "the server says the stream is recorded");
+    self->kind = STREAM_RECORDED;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+
+  GST_DEBUG_OBJECT (self, "%s on stream %u",
+      rtmp_user_control_type_get_name (event->control_type), event->stream_id);
+  if (ours && event->control_type == RTMP_USER_CONTROL_STREAM_EOF
+      && !ignore_eof)
+    end_stream (self, connection, "Stream EOF");
+}
+
+static void
+handle_playing (GstRtmpSrc *self, GstRtmpConnection *connection)
+{
+  gint64 seek_ms = -1;
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->connection, gst_rtmp_connection_unref);
+  self->connection = gst_rtmp_connection_ref (connection);
+  self->connection_serial++;
+  self->is_reading_paused = FALSE;
+  self->is_server_paused = FALSE;
+  self->have_timestamp = FALSE;
+  if (self->playing_time_us == 0)
+    self->playing_time_us = g_get_monotonic_time ();
+  if (self->connection_serial > 1) {
+    GST_INFO_OBJECT (self, "playing again after a reconnect");
+    self->need_discont = TRUE;
+    self->is_rebase_pending = TRUE;
+    self->is_continuing = self->have_output;
+    /* a recorded stream goes on from where it was */
+    if (self->kind == STREAM_RECORDED && self->have_output && !self->is_ended)
+      seek_ms = self->last_out_ms;
+  }
+  if (self->seek_to_send_ms >= 0) {
+    seek_ms = self->seek_to_send_ms;
+    self->seek_to_send_ms = -1;
+  }
+  if (seek_ms >= 0) {
+    self->is_seek_pending = TRUE;
+    self->seek_sent_us = g_get_monotonic_time ();
+  }
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  if (seek_ms >= 0)
+    call_session (connection, SESSION_SEEK, seek_ms);
+}
+
+/* onMetaData: the FLV header flags it announces (0 when it says nothing)
+ * and its duration (0 when none). FALSE when it does not parse. */
+static gboolean
+read_metadata (GBytes *body, guint8 *flags, gdouble *duration_s, GError **error)
+{
+  g_autoptr (RtmpMessage) message
+      = rtmp_message_new (RTMP_MESSAGE_DATA_AMF0, 0, 0, 0, body);
+  g_autoptr (GPtrArray) values = NULL;
+  RtmpLimits limits;
+  const RtmpAmfValue *object;
+  gboolean has_audio, has_video;
+  gboolean have_audio_flag, have_video_flag;
+  gdouble number;
+
+  *flags = 0;
+  *duration_s = 0;
+  rtmp_limits_init_default (&limits);
+  values = rtmp_data_parse (message, &limits, error);
+  if (values == NULL)
+    return FALSE;
+  if (values->len < 2)
+    return TRUE;
+  object = values->pdata[1];
+
+  if (rtmp_amf_value_lookup_number (object, "duration", &number) && number > 0)
+    *duration_s = number;
+
+  have_audio_flag
+      = rtmp_amf_value_lookup_boolean (object, "hasAudio", &has_audio);
+  have_video_flag
+      = rtmp_amf_value_lookup_boolean (object, "hasVideo", &has_video);
+  if (!have_audio_flag)
+    has_audio = rtmp_amf_value_peek_field (object, "audiocodecid") != NULL;
+  if (!have_video_flag)
+    has_video = rtmp_amf_value_peek_field (object, "videocodecid") != NULL;
+  if (has_audio)
+    *flags |= RTMP_FLV_HEADER_FLAG_AUDIO;
+  if (has_video)
+    *flags |= RTMP_FLV_HEADER_FLAG_VIDEO;
+  /* explicit "false, false" is information too, but a header without
+   * either flag helps no demuxer: treat it as saying nothing */
+  return TRUE;
+}
+
+static void
+free_tag_header (gpointer data)
+{
+  g_free (data);
+}
+
+/* One FLV tag: header + body (wrapped, no copy) + PreviousTagSize */
+static GstBuffer *
+make_tag_buffer (guint8 type, GBytes *body, gint64 ts_ms)
+{
+  gsize size = g_bytes_get_size (body);
+  guint8 *bytes = g_malloc (RTMP_FLV_TAG_HEADER_LEN + RTMP_FLV_TAG_TRAILER_LEN);
+  GstBuffer *buffer = gst_buffer_new ();
+  GstMemory *framing;
+
+  rtmp_flv_write_tag_header (bytes, type, size, (guint32) ts_ms);
+  rtmp_flv_write_tag_trailer (bytes + RTMP_FLV_TAG_HEADER_LEN, size);
+  framing = gst_memory_new_wrapped (0, bytes,
+      RTMP_FLV_TAG_HEADER_LEN + RTMP_FLV_TAG_TRAILER_LEN, 0,
+      RTMP_FLV_TAG_HEADER_LEN, bytes, free_tag_header);
+  gst_buffer_append_memory (buffer, gst_memory_ref (framing));
+  if (size > 0) {
+    gconstpointer data = g_bytes_get_data (body, NULL);
+
+    gst_buffer_append_memory (buffer,
+        gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, (gpointer) data, size,
+            0, size, g_bytes_ref (body), (GDestroyNotify) g_bytes_unref));
+  }
+  gst_buffer_append_memory (buffer,
+      gst_memory_share (framing, RTMP_FLV_TAG_HEADER_LEN,
+          RTMP_FLV_TAG_TRAILER_LEN));
+  gst_memory_unref (framing);
+  return buffer;
+}
+
+/* The message timestamp in our timeline (ms). Recorded streams keep the
+ * server's timeline (the media's); live ones start at 0 and, after a
+ * reconnect, go on from the last timestamp plus the time the outage
+ * took. Called with the lock. */
+static gint64
+map_timestamp_locked (GstRtmpSrc *self, guint32 raw_ms, gboolean is_av)
+{
+  gint64 now_us = g_get_monotonic_time ();
+  gint64 out_ms;
+
+  /* RTMP timestamps wrap at 2^32 ms; small steps back (audio and video
+   * interleaved) are steps back, not wraps */
+  if (!self->have_timestamp) {
+    self->have_timestamp = TRUE;
+    self->extended_ms = raw_ms;
+  } else {
+    self->extended_ms += (gint32) (raw_ms - self->last_raw_ms);
+  }
+  self->last_raw_ms = raw_ms;
+
+  if (self->kind == STREAM_RECORDED) {
+    out_ms = self->extended_ms;
+  } else {
+    if (self->is_rebase_pending && is_av) {
+      gint64 target_ms = 0;
+
+      if (self->is_continuing)
+        target_ms = self->last_out_ms
+            + MAX ((now_us - self->last_out_wall_us) / 1000, 1);
+      self->base_ms = self->extended_ms - target_ms;
+      self->is_rebase_pending = FALSE;
+      self->is_continuing = FALSE;
+    }
+    /* data before the first audio/video: where the stream is now */
+    if (self->is_rebase_pending)
+      out_ms = self->have_output ? self->last_out_ms : 0;
+    else
+      out_ms = self->extended_ms - self->base_ms;
+  }
+  out_ms = MAX (out_ms, 0);
+  self->have_output = TRUE;
+  self->last_out_ms = out_ms;
+  self->last_out_wall_us = now_us;
+  return out_ms;
+}
+
+typedef struct
+{
+  guint8 tag_type;
+  GBytes *body; /* owned */
+  HeaderKind header;
+  gboolean is_delta;
+  gint32 composition_time_ms;
+  gboolean is_metadata;
+  guint8 flv_flags;
+  gdouble duration_s;
+} TagInfo;
+
+/* What a media message is as an FLV tag. FALSE with @error for data the
+ * server sent broken; FALSE without an error for messages to drop. */
+static gboolean
+describe_message (GstRtmpSrc *self, const RtmpMessage *message, TagInfo *tag,
+    GError **error)
+{
+  gsize len;
+  const guint8 *data;
+
+  memset (tag, 0, sizeof (*tag));
+  tag->header = HEADER_NONE;
+
+  switch (message->type) {
+    case RTMP_MESSAGE_AUDIO:
+    case RTMP_MESSAGE_VIDEO:
+      tag->tag_type = message->type;
+      tag->body = g_bytes_ref (message->payload);
+      break;
+    case RTMP_MESSAGE_DATA_AMF0:
+    case RTMP_MESSAGE_DATA_AMF3: {
+      RtmpLimits limits;
+      g_autoptr (GBytes) amf0 = NULL;
+
+      rtmp_limits_init_default (&limits);
+      amf0 = rtmp_data_to_amf0 (message, &limits, error);
+      if (amf0 == NULL)
+        return FALSE;
+      tag->tag_type = RTMP_FLV_TAG_SCRIPT;
+      /* players normally receive onMetaData without it; some servers
+       * pass on what the publisher sent */
+      tag->body = rtmp_flv_script_strip_set_data_frame (amf0);
+      break;
+    }
+    default:
+      return FALSE;
+  }
+
+  data = g_bytes_get_data (tag->body, &len);
+  if (len == 0) {
+    /* an empty tag makes flvdemux fail; nothing is lost */
+    GST_DEBUG_OBJECT (self, "dropping an empty %s message",
+        rtmp_message_type_get_name (message->type));
+    g_clear_pointer (&tag->body, g_bytes_unref);
+    return FALSE;
+  }
+
+  switch (tag->tag_type) {
+    case RTMP_FLV_TAG_VIDEO: {
+      RtmpFlvVideoInfo info;
+
+      if (rtmp_flv_parse_video_header (data, len, &info, NULL)) {
+        if (info.is_sequence_header)
+          tag->header = HEADER_VIDEO;
+        tag->is_delta = !info.is_keyframe && !info.is_sequence_header;
+        tag->composition_time_ms = info.composition_time_ms;
+      } else {
+        /* a codec we cannot describe passes unchanged; its frame type
+         * is in the first byte's bits 4-6 (FLV spec E.4.3.1) */
+        tag->is_delta = ((data[0] >> 4) & 0x7) != RTMP_FLV_VIDEO_FRAME_KEY;
+      }
+      break;
+    }
+    case RTMP_FLV_TAG_AUDIO: {
+      RtmpFlvAudioInfo info;
+
+      if (rtmp_flv_parse_audio_header (data, len, &info, NULL)
+          && info.is_sequence_header)
+        tag->header = HEADER_AUDIO;
+      break;
+    }
+    case RTMP_FLV_TAG_SCRIPT:
+      if (rtmp_flv_script_is_on_metadata (data, len)) {
+        GError *local = NULL;
+
+        if (!read_metadata (tag->body, &tag->flv_flags, &tag->duration_s,
+                &local)) {
+          g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
+              "onMetaData does not parse: %s", local->message);
+          g_error_free (local);
+          g_clear_pointer (&tag->body, g_bytes_unref);
+          return FALSE;
+        }
+        tag->is_metadata = TRUE;
+        tag->header = HEADER_METADATA;
+      }
+      break;
+  }
+  return TRUE;
+}
+
+static void
+handle_media (GstRtmpSrc *self, GstRtmpClient *client,
+    GstRtmpConnection *connection, const RtmpMessage *message)
+{
+  GError *error = NULL;
+  TagInfo tag;
+  QueueItem item = {
+    0,
+  };
+  GstBuffer *buffer;
+  gint64 ts_ms, now_us;
+  gboolean pause_reading = FALSE, duration_changed = FALSE;
+  guint timeout_s;
+
+  g_mutex_lock (&self->lock);
+  if (message->stream_id != self->stream_id || self->connection != connection
+      || self->is_ended) {
+    g_mutex_unlock (&self->lock);
+    GST_LOG_OBJECT (self, "dropping a %s message on stream %u",
+        rtmp_message_type_get_name (message->type), message->stream_id);
+    return;
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (!describe_message (self, message, &tag, &error)) {
+    if (error != NULL)
+      fail_stream (self, client, error);
+    return;
+  }
+
+  g_mutex_lock (&self->lock);
+  now_us = g_get_monotonic_time ();
+  if (self->is_ended || self->connection != connection) {
+    g_mutex_unlock (&self->lock);
+    g_bytes_unref (tag.body);
+    return;
+  }
+  if (self->is_seek_pending) {
+    GST_OBJECT_LOCK (self);
+    timeout_s = self->settings.timeout_s;
+    GST_OBJECT_UNLOCK (self);
+    if (timeout_s == 0
+        || now_us - self->seek_sent_us < timeout_s * G_USEC_PER_SEC) {
+      /* sent before the server seeked */
+      g_mutex_unlock (&self->lock);
+      g_bytes_unref (tag.body);
+      return;
+    }
+    GST_WARNING_OBJECT (self,
+        "no NetStream.Seek.Notify after %u s: taking "
+        "the media as the new position's",
+        timeout_s);
+    self->is_seek_pending = FALSE;
+    self->have_timestamp = FALSE;
+    self->need_discont = TRUE;
+  }
+
+  /* play-type any: the first media decides when nothing did before */
+  if (self->kind == STREAM_UNDECIDED) {
+    /* onMetaData with a duration is a recording; without one, or audio or
+     * video before anything said "recorded", live; other data says
+     * nothing */
+    if (tag.is_metadata)
+      self->kind = tag.duration_s > 0 ? STREAM_RECORDED : STREAM_LIVE;
+    else if (tag.tag_type != RTMP_FLV_TAG_SCRIPT)
+      self->kind = STREAM_LIVE;
+    if (self->kind != STREAM_UNDECIDED)
+      GST_INFO_OBJECT (self, "the stream is %s",
+          self->kind == STREAM_LIVE ? "live" : "recorded");
+  }
+  if (tag.is_metadata && tag.duration_s > 0 && self->kind == STREAM_RECORDED) {
+    GstClockTime duration = (GstClockTime) (tag.duration_s * GST_SECOND);
+
+    duration_changed = duration != self->duration_ns;
+    self->duration_ns = duration;
+  }
+
+  ts_ms = map_timestamp_locked (self, message->timestamp,
+      tag.tag_type != RTMP_FLV_TAG_SCRIPT);
+  buffer = make_tag_buffer (tag.tag_type, tag.body, ts_ms);
+  GST_BUFFER_DTS (buffer) = ts_ms * GST_MSECOND;
+  GST_BUFFER_PTS (buffer)
+      = MAX (ts_ms + tag.composition_time_ms, 0) * GST_MSECOND;
+  if (tag.is_delta)
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (tag.header != HEADER_NONE)
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_HEADER);
+  if (self->need_discont) {
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    self->need_discont = FALSE;
+  }
+
+  item.type = ITEM_BUFFER;
+  item.buffer = buffer;
+  item.tag_type = tag.tag_type;
+  item.header = tag.header;
+  item.body = tag.header != HEADER_NONE ? g_bytes_ref (tag.body) : NULL;
+  item.flv_flags = tag.flv_flags;
+  item.ts_ms = ts_ms;
+  item.size = gst_buffer_get_size (buffer);
+  gst_queue_array_push_tail_struct (self->queue, &item);
+  self->queued_bytes += item.size;
+  self->media_bytes += g_bytes_get_size (tag.body);
+  g_bytes_unref (tag.body);
+
+  if (!self->is_reading_paused
+      && (self->queued_bytes > MAX_QUEUED_BYTES
+          || queued_time_locked (self) > MAX_QUEUED_TIME_MS)) {
+    GST_DEBUG_OBJECT (self,
+        "queue full (%" G_GSIZE_FORMAT " bytes): "
+        "pausing reading",
+        self->queued_bytes);
+    self->is_reading_paused = TRUE;
+    pause_reading = TRUE;
+  }
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  if (pause_reading)
+    apply_reading (self);
+  if (duration_changed)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_duration_changed (GST_OBJECT (self)));
+}
+
+static void
+on_client_event (GstRtmpClient *client, GstRtmpConnection *connection,
+    RtmpSessionEvent *event, gpointer user_data)
+{
+  GstRtmpSrc *self = user_data;
+
+  switch (event->type) {
+    case RTMP_SESSION_EVENT_STREAM_CREATED:
+      g_mutex_lock (&self->lock);
+      self->stream_id = event->stream_id;
+      g_mutex_unlock (&self->lock);
+      break;
+    case RTMP_SESSION_EVENT_PLAYING:
+      handle_playing (self, connection);
+      break;
+    case RTMP_SESSION_EVENT_STATUS:
+      handle_status (self, client, connection, event);
+      break;
+    case RTMP_SESSION_EVENT_STREAM_CONTROL:
+      handle_stream_control (self, connection, event);
+      break;
+    case RTMP_SESSION_EVENT_MEDIA:
+      handle_media (self, client, connection, event->message);
+      break;
+    case RTMP_SESSION_EVENT_COMMAND:
+      GST_DEBUG_OBJECT (self, "command %s on stream %u ignored",
+          GST_STR_NULL (event->name), event->stream_id);
+      break;
+    default:
+      break;
+  }
+}
+
+static const GstRtmpClientCallbacks client_callbacks = {
+  .state = on_client_state,
+  .event = on_client_event,
+  .error = on_client_error,
+};
+
+/* --- starting and stopping --- */
+
+static void
+reset_shared_state_locked (GstRtmpSrc *self)
+{
+  gst_queue_array_clear (self->queue);
+  self->queued_bytes = 0;
+  g_clear_pointer (&self->connection, gst_rtmp_connection_unref);
+  g_clear_error (&self->late_error);
+  self->is_client_started = FALSE;
+  self->connection_serial = 0;
+  self->stream_id = 0;
+  self->is_ended = FALSE;
+  self->kind = STREAM_UNDECIDED;
+  self->playing_time_us = 0;
+  self->is_reading_paused = FALSE;
+  self->is_seek_pending = FALSE;
+  self->seek_to_send_ms = -1;
+  self->is_pause_pending = FALSE;
+  self->is_server_paused = FALSE;
+  self->duration_ns = GST_CLOCK_TIME_NONE;
+  self->have_timestamp = FALSE;
+  self->is_rebase_pending = TRUE;
+  self->is_continuing = FALSE;
+  self->have_output = FALSE;
+  self->need_discont = TRUE;
+  self->media_bytes = 0;
+  self->media_bytes_at_mark = 0;
+  self->stats_mark_us = 0;
+  self->bitrate = 0;
+}
+
+static void
+reset_streaming_state (GstRtmpSrc *self)
+{
+  guint i;
+
+  self->is_initial_seek_done = FALSE;
+  self->is_create_started = FALSE;
+  self->is_header_sent = FALSE;
+  self->first_item_wall_us = 0;
+  self->flv_flags = 0;
+  for (i = 0; i < N_HEADERS; i++) {
+    g_clear_pointer (&self->headers[i], g_bytes_unref);
+    g_clear_pointer (&self->header_buffers[i], gst_buffer_unref);
+  }
+  g_clear_pointer (&self->flv_header, gst_buffer_unref);
+  g_queue_clear_full (&self->front, (GDestroyNotify) gst_buffer_unref);
+}
+
+static void
+stop_client (GstRtmpSrc *self)
+{
+  GstRtmpClient *client;
+  GstRtmpConnection *connection;
+
+  g_mutex_lock (&self->lock);
+  client = g_steal_pointer (&self->client);
+  connection = g_steal_pointer (&self->connection);
+  g_mutex_unlock (&self->lock);
+
+  /* closeStream and deleteStream, as far as the socket takes them now */
+  if (connection) {
+    call_session (connection, SESSION_STOP, 0);
+    gst_rtmp_connection_unref (connection);
+  }
+  /* without self->lock: it waits for running callbacks, which take it */
+  if (client)
+    gst_rtmp_client_free (client);
+}
+
+static void
+start_client (GstRtmpSrc *self)
+{
+  GstRtmpClient *client;
+
+  g_mutex_lock (&self->lock);
+  client = self->is_client_started ? NULL : self->client;
+  self->is_client_started = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (client)
+    gst_rtmp_client_start (client);
+}
+
+/* Waits until the server said whether the stream is live: FALSE when the
+ * connection failed (the error was posted) */
+static gboolean
+wait_for_kind (GstRtmpSrc *self)
+{
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->lock);
+  while (self->kind == STREAM_UNDECIDED) {
+    gint64 deadline = G_MAXINT64;
+    QueueItem *head = gst_queue_array_peek_head_struct (self->queue);
+
+    if (head != NULL && head->type == ITEM_ERROR) {
+      if (!head->posted) {
+        /* cannot happen: nothing is queued before it */
+        head->posted = TRUE;
+        g_mutex_unlock (&self->lock);
+        post_error (self, head->error, head->established);
+        g_mutex_lock (&self->lock);
+      }
+      ok = FALSE;
+      break;
+    }
+    if (self->is_ended) {
+      /* ended before saying anything: nothing to seek in */
+      self->kind = STREAM_LIVE;
+      break;
+    }
+    if (self->playing_time_us != 0) {
+      deadline
+          = self->playing_time_us + DECISION_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+      if (g_get_monotonic_time () >= deadline) {
+        GST_INFO_OBJECT (self,
+            "no sign of a recording %u ms after "
+            "NetStream.Play.Start: the stream is live",
+            DECISION_WAIT_MS);
+        self->kind = STREAM_LIVE;
+        break;
+      }
+    }
+    g_cond_wait_until (&self->cond, &self->lock, deadline);
+  }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/* READY to PAUSED, before GstBaseSrc's: builds the client, starts it unless
+ * async-connect is FALSE, and decides whether the source is live */
+static gboolean
+prepare (GstRtmpSrc *self)
+{
+  GstRtmpClientSettings settings;
+  g_autoptr (RtmpUrl) url = NULL;
+  g_autoptr (RtmpAmfValue) extra = NULL;
+  g_auto (GStrv) fourccs = NULL;
+  g_autoptr (GError) error = NULL;
+  GstRtmpClient *client;
+  GstRtmpSrcPlayType play_type;
+  gint64 start, duration;
+  gboolean async_connect, is_live;
+  GstRtmpElementMode mode;
+
+  g_mutex_lock (&self->lock);
+  reset_shared_state_locked (self);
+  self->is_flushing = FALSE;
+  g_mutex_unlock (&self->lock);
+  reset_streaming_state (self);
+
+  GST_OBJECT_LOCK (self);
+  mode = self->settings.mode;
+  GST_OBJECT_UNLOCK (self);
+  if (mode == GST_RTMP_ELEMENT_MODE_SERVER) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Server mode is not available in this version of rtmpsrc"), (NULL));
+    return FALSE;
+  }
+
+  if (!gst_rtmp_element_build_client_settings (GST_ELEMENT (self),
+          &self->settings, RTMP_SESSION_INTENT_PLAY, &settings, &url, &extra,
+          &fourccs, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid settings: %s", error->message), (NULL));
+    return FALSE;
+  }
+
+  GST_OBJECT_LOCK (self);
+  play_type = self->play_type;
+  start = self->start;
+  duration = self->duration;
+  async_connect = self->settings.async_connect;
+  settings.buffer_length_ms = self->buffer_length_ms;
+  GST_OBJECT_UNLOCK (self);
+
+  switch (play_type) {
+    case GST_RTMP_SRC_PLAY_TYPE_LIVE:
+      settings.play_start_ms = RTMP_PLAY_START_LIVE;
+      break;
+    case GST_RTMP_SRC_PLAY_TYPE_RECORDED:
+      settings.play_start_ms = start >= 0 ? start / GST_MSECOND : 0;
+      break;
+    case GST_RTMP_SRC_PLAY_TYPE_ANY:
+      settings.play_start_ms
+          = start >= 0 ? start / GST_MSECOND : RTMP_PLAY_START_ANY;
+      break;
+  }
+  settings.play_duration_ms
+      = duration >= 0 ? duration / GST_MSECOND : RTMP_PLAY_DURATION_ALL;
+  /* idle-timeout works as in rtmp2src, in create () */
+  settings.idle_timeout_s = 0;
+
+  client = gst_rtmp_client_new (&settings, &client_callbacks, self);
+  g_mutex_lock (&self->lock);
+  self->client = client;
+  g_free (self->display_url);
+  self->display_url = g_strdup (gst_rtmp_client_get_display_url (client));
+  if (play_type == GST_RTMP_SRC_PLAY_TYPE_LIVE)
+    self->kind = STREAM_LIVE;
+  else if (play_type == GST_RTMP_SRC_PLAY_TYPE_RECORDED)
+    self->kind = STREAM_RECORDED;
+  g_mutex_unlock (&self->lock);
+
+  /* play-type any must know before the state change completes */
+  if (async_connect || play_type == GST_RTMP_SRC_PLAY_TYPE_ANY)
+    start_client (self);
+  if (play_type == GST_RTMP_SRC_PLAY_TYPE_ANY && !wait_for_kind (self)) {
+    stop_client (self);
+    return FALSE;
+  }
+
+  g_mutex_lock (&self->lock);
+  is_live = self->kind == STREAM_LIVE;
+  g_mutex_unlock (&self->lock);
+  gst_base_src_set_live (GST_BASE_SRC (self), is_live);
+  return TRUE;
+}
+
+static gboolean
+gst_rtmp_src_start (GstBaseSrc *src)
+{
+  /* prepare () did the work, before GstBaseSrc read is-live */
+  return TRUE;
+}
+
+static gboolean
+gst_rtmp_src_stop (GstBaseSrc *src)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (src);
+
+  stop_client (self);
+  g_mutex_lock (&self->lock);
+  reset_shared_state_locked (self);
+  g_mutex_unlock (&self->lock);
+  reset_streaming_state (self);
+  return TRUE;
+}
+
+static gboolean
+gst_rtmp_src_unlock (GstBaseSrc *src)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (src);
+
+  g_mutex_lock (&self->lock);
+  self->is_flushing = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_rtmp_src_unlock_stop (GstBaseSrc *src)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (src);
+
+  g_mutex_lock (&self->lock);
+  self->is_flushing = FALSE;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* Pauses or resumes a recorded stream on the server. A pause is only
+ * requested here: it is sent once the next buffer went out (see create ()),
+ * as the sinks need one to preroll in PAUSED and a paused server sends
+ * none. */
+static void
+pause_server (GstRtmpSrc *self, gboolean pause)
+{
+  GstRtmpConnection *connection = NULL;
+  gint64 position_ms = 0;
+
+  g_mutex_lock (&self->lock);
+  if (pause) {
+    self->is_pause_pending = self->kind == STREAM_RECORDED && !self->is_ended;
+  } else {
+    self->is_pause_pending = FALSE;
+    if (self->is_server_paused && self->connection != NULL) {
+      connection = gst_rtmp_connection_ref (self->connection);
+      position_ms = self->have_output ? self->last_out_ms : 0;
+    }
+    self->is_server_paused = FALSE;
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (connection) {
+    GST_DEBUG_OBJECT (self, "resuming the server at %" G_GINT64_FORMAT " ms",
+        position_ms);
+    call_session (connection, SESSION_UNPAUSE, position_ms);
+    gst_rtmp_connection_unref (connection);
+  }
+}
+
+/* create (): a pause was requested and a buffer goes out now. Called with
+ * the lock, which it releases. */
+static void
+send_pending_pause_unlocked (GstRtmpSrc *self)
+{
+  GstRtmpConnection *connection = NULL;
+  gint64 position_ms = 0;
+
+  self->is_pause_pending = FALSE;
+  if (self->connection != NULL && !self->is_ended) {
+    self->is_server_paused = TRUE;
+    connection = gst_rtmp_connection_ref (self->connection);
+    position_ms = self->have_output ? self->last_out_ms : 0;
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (connection) {
+    GST_DEBUG_OBJECT (self, "pausing the server at %" G_GINT64_FORMAT " ms",
+        position_ms);
+    call_session (connection, SESSION_PAUSE, position_ms);
+    gst_rtmp_connection_unref (connection);
+  }
+}
+
+static GstStateChangeReturn
+gst_rtmp_src_change_state (GstElement *element, GstStateChange transition)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!prepare (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      pause_server (self, TRUE);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (ret == GST_STATE_CHANGE_FAILURE)
+        stop_client (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      pause_server (self, FALSE);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* --- the streaming thread --- */
+
+/* Whether the FLV header can be written: a tag of each kind onMetaData
+ * announced came (so that their sequence headers make the first
+ * streamheader), both audio and video came, or the bounded wait is over.
+ * @deadline gets the end of the wait. Called with the lock, with buffers
+ * queued. */
+static gboolean
+header_ready_locked (GstRtmpSrc *self, gint64 now_us, gint64 *deadline)
+{
+  guint i, n = gst_queue_array_get_length (self->queue);
+  guint8 announced = 0, seen = 0;
+  gboolean have_av = FALSE;
+  gint64 first_ms = 0, last_ms = 0;
+
+  if (self->first_item_wall_us == 0)
+    self->first_item_wall_us = now_us;
+  if (self->is_reading_paused)
+    return TRUE;
+  for (i = 0; i < n; i++) {
+    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
+
+    if (item->type == ITEM_TAKEN)
+      continue;
+    if (item->type != ITEM_BUFFER)
+      return TRUE;
+    if (item->header == HEADER_METADATA && announced == 0)
+      announced = item->flv_flags;
+    if (item->tag_type == RTMP_FLV_TAG_SCRIPT)
+      continue;
+    seen |= item->tag_type == RTMP_FLV_TAG_AUDIO ? RTMP_FLV_HEADER_FLAG_AUDIO
+                                                 : RTMP_FLV_HEADER_FLAG_VIDEO;
+    if (!have_av)
+      first_ms = item->ts_ms;
+    have_av = TRUE;
+    last_ms = item->ts_ms;
+  }
+  if (announced != 0 && (seen & announced) == announced)
+    return TRUE;
+  if (seen == (RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO))
+    return TRUE;
+  if (have_av && last_ms - first_ms >= HEADER_WAIT_MEDIA_MS)
+    return TRUE;
+  if (now_us - self->first_item_wall_us
+      >= HEADER_WAIT_MS * G_TIME_SPAN_MILLISECOND)
+    return TRUE;
+  *deadline = MIN (*deadline,
+      self->first_item_wall_us + HEADER_WAIT_MS * G_TIME_SPAN_MILLISECOND);
+  return FALSE;
+}
+
+static void
+add_streamheader (GValue *array, GstBuffer *buffer)
+{
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, GST_TYPE_BUFFER);
+  gst_value_set_buffer (&value, buffer);
+  gst_value_array_append_and_take_value (array, &value);
+}
+
+static gboolean
+update_caps (GstRtmpSrc *self)
+{
+  GstCaps *caps = gst_caps_new_empty_simple ("video/x-flv");
+  GValue array = G_VALUE_INIT;
+  gboolean ok;
+  guint i;
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+  add_streamheader (&array, self->flv_header);
+  for (i = 0; i < N_HEADERS; i++) {
+    if (self->header_buffers[i])
+      add_streamheader (&array, self->header_buffers[i]);
+  }
+  gst_structure_take_value (gst_caps_get_structure (caps, 0), "streamheader",
+      &array);
+  GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, caps);
+  ok = gst_base_src_set_caps (GST_BASE_SRC (self), caps);
+  gst_caps_unref (caps);
+  return ok;
+}
+
+/* Remembers a header tag for the caps; TRUE when it changed them */
+static gboolean
+store_header (GstRtmpSrc *self, HeaderKind kind, GBytes *body,
+    GstBuffer *buffer)
+{
+  GstBuffer *copy;
+
+  if (self->headers[kind] && g_bytes_equal (self->headers[kind], body))
+    return FALSE;
+  g_clear_pointer (&self->headers[kind], g_bytes_unref);
+  self->headers[kind] = g_bytes_ref (body);
+  /* the caps hold their own buffer: the pushed one may be changed */
+  copy = gst_buffer_copy (buffer);
+  GST_BUFFER_FLAG_UNSET (copy, GST_BUFFER_FLAG_DISCONT);
+  g_clear_pointer (&self->header_buffers[kind], gst_buffer_unref);
+  self->header_buffers[kind] = copy;
+  return TRUE;
+}
+
+/* The FLV header and the header tags queued so far, which are moved to the
+ * front. Called with the lock; returns the FLV header buffer. */
+static GstBuffer *
+build_header_locked (GstRtmpSrc *self)
+{
+  guint i, n = gst_queue_array_get_length (self->queue);
+  guint8 metadata_flags = 0, tag_flags = 0;
+  gint64 first_ms = -1;
+  GstBuffer *buffer;
+  GstMapInfo map;
+
+  for (i = 0; i < n; i++) {
+    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
+
+    if (item->type == ITEM_TAKEN)
+      continue;
+    if (item->type != ITEM_BUFFER)
+      break;
+    if (first_ms < 0)
+      first_ms = item->ts_ms;
+    if (item->header == HEADER_METADATA && metadata_flags == 0)
+      metadata_flags = item->flv_flags;
+    if (item->tag_type == RTMP_FLV_TAG_AUDIO)
+      tag_flags |= RTMP_FLV_HEADER_FLAG_AUDIO;
+    else if (item->tag_type == RTMP_FLV_TAG_VIDEO)
+      tag_flags |= RTMP_FLV_HEADER_FLAG_VIDEO;
+    if (item->header != HEADER_NONE && self->headers[item->header] == NULL) {
+      store_header (self, item->header, item->body, item->buffer);
+      g_queue_push_tail (&self->front, g_steal_pointer (&item->buffer));
+      self->queued_bytes -= item->size;
+      g_clear_pointer (&item->body, g_bytes_unref);
+      item->type = ITEM_TAKEN;
+    }
+  }
+  self->flv_flags = metadata_flags ? metadata_flags : tag_flags;
+  /* nothing known (only script tags came): say both, as rtmp2src does */
+  if (self->flv_flags == 0)
+    self->flv_flags = RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO;
+
+  buffer = gst_buffer_new_allocate (NULL, RTMP_FLV_FILE_HEADER_LEN, NULL);
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  rtmp_flv_write_header (map.data, self->flv_flags);
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = GST_BUFFER_DTS (buffer)
+      = MAX (first_ms, 0) * GST_MSECOND;
+  GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_HEADER);
+  g_clear_pointer (&self->flv_header, gst_buffer_unref);
+  self->flv_header = gst_buffer_copy (buffer);
+  GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+  GST_INFO_OBJECT (self, "FLV header:%s%s (from %s)",
+      self->flv_flags & RTMP_FLV_HEADER_FLAG_AUDIO ? " audio" : "",
+      self->flv_flags & RTMP_FLV_HEADER_FLAG_VIDEO ? " video" : "",
+      metadata_flags ? "onMetaData" : "the first tags");
+  return buffer;
+}
+
+/* The next tag to push: its caps first when it is a new header */
+static GstBuffer *
+finish_buffer (GstRtmpSrc *self, QueueItem *item)
+{
+  GstBuffer *buffer = g_steal_pointer (&item->buffer);
+
+  if (item->header != HEADER_NONE
+      && store_header (self, item->header, item->body, buffer))
+    update_caps (self);
+  /* as flvmux does: with video, only video keyframes start a stream */
+  if (item->tag_type == RTMP_FLV_TAG_AUDIO && item->header == HEADER_NONE
+      && (self->flv_flags & RTMP_FLV_HEADER_FLAG_VIDEO))
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  return buffer;
+}
+
+static GstFlowReturn
+gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (psrc);
+  gint64 idle_deadline = G_MAXINT64;
+  guint idle_timeout_s;
+  gboolean resume = FALSE;
+  GstFlowReturn ret;
+  QueueItem item;
+
+  /* async-connect=false: connect on the first buffer, as rtmp2src */
+  if (!self->is_create_started) {
+    self->is_create_started = TRUE;
+    start_client (self);
+  }
+
+  if (!g_queue_is_empty (&self->front)) {
+    *outbuf = g_queue_pop_head (&self->front);
+    return GST_FLOW_OK;
+  }
+
+  GST_OBJECT_LOCK (self);
+  idle_timeout_s = self->settings.idle_timeout_s;
+  GST_OBJECT_UNLOCK (self);
+  if (idle_timeout_s > 0)
+    idle_deadline = g_get_monotonic_time () + idle_timeout_s * G_USEC_PER_SEC;
+
+  g_mutex_lock (&self->lock);
+  for (;;) {
+    gint64 now_us = g_get_monotonic_time (), deadline = G_MAXINT64;
+    QueueItem *head;
+
+    if (self->is_flushing) {
+      g_mutex_unlock (&self->lock);
+      return GST_FLOW_FLUSHING;
+    }
+    while ((head = gst_queue_array_peek_head_struct (self->queue)) != NULL
+        && head->type == ITEM_TAKEN)
+      queue_item_clear (gst_queue_array_pop_head_struct (self->queue));
+
+    if (head != NULL && head->type == ITEM_BUFFER && !self->is_header_sent) {
+      if (header_ready_locked (self, now_us, &deadline)) {
+        GstBuffer *header = build_header_locked (self);
+
+        self->is_header_sent = TRUE;
+        g_mutex_unlock (&self->lock);
+        update_caps (self);
+        *outbuf = header;
+        return GST_FLOW_OK;
+      }
+    } else if (head != NULL) {
+      item = *(QueueItem *) gst_queue_array_pop_head_struct (self->queue);
+      break;
+    }
+
+    /* idle-timeout as rtmp2src: no media while waiting is EOS; a paused or
+     * seeking recorded stream is silent by design */
+    if (!self->is_server_paused && !self->is_seek_pending) {
+      if (now_us >= idle_deadline) {
+        GST_INFO_OBJECT (self, "no data for %u s (idle-timeout): EOS",
+            idle_timeout_s);
+        self->is_ended = TRUE;
+        g_mutex_unlock (&self->lock);
+        return GST_FLOW_EOS;
+      }
+      deadline = MIN (deadline, idle_deadline);
+    }
+    g_cond_wait_until (&self->cond, &self->lock, deadline);
+  }
+
+  switch (item.type) {
+    case ITEM_BUFFER:
+      self->queued_bytes -= item.size;
+      if (self->is_reading_paused && self->queued_bytes <= MAX_QUEUED_BYTES / 2
+          && queued_time_locked (self) <= MAX_QUEUED_TIME_MS / 2) {
+        self->is_reading_paused = FALSE;
+        resume = TRUE;
+      }
+      if (self->is_pause_pending)
+        send_pending_pause_unlocked (self);
+      else
+        g_mutex_unlock (&self->lock);
+      if (resume)
+        apply_reading (self);
+      *outbuf = finish_buffer (self, &item);
+      ret = GST_FLOW_OK;
+      break;
+    case ITEM_EOS:
+      g_mutex_unlock (&self->lock);
+      GST_INFO_OBJECT (self, "EOS");
+      ret = GST_FLOW_EOS;
+      break;
+    case ITEM_ERROR:
+    default:
+      /* kept at the head: a seek cannot get past it */
+      gst_queue_array_push_tail_struct (self->queue, &item);
+      if (!item.posted) {
+        QueueItem *kept = gst_queue_array_peek_tail_struct (self->queue);
+
+        kept->posted = TRUE;
+        g_mutex_unlock (&self->lock);
+        post_error (self, item.error, item.established);
+      } else {
+        g_mutex_unlock (&self->lock);
+      }
+      /* the error is posted: FLUSHING pauses the task without GstBaseSrc
+       * posting a second, generic one (it does for GST_FLOW_ERROR) */
+      return GST_FLOW_FLUSHING;
+  }
+  queue_item_clear (&item);
+  return ret;
+}
+
+/* --- seeking and queries --- */
+
+static gboolean
+gst_rtmp_src_is_seekable (GstBaseSrc *src)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (src);
+  gboolean seekable;
+
+  g_mutex_lock (&self->lock);
+  seekable = self->kind == STREAM_RECORDED;
+  g_mutex_unlock (&self->lock);
+  return seekable;
+}
+
+static gboolean
+gst_rtmp_src_do_seek (GstBaseSrc *src, GstSegment *segment)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (src);
+  GstRtmpConnection *connection = NULL;
+  gboolean initial = !self->is_initial_seek_done;
+  gboolean unpause = FALSE;
+  gint64 position_ms, start_ms;
+
+  self->is_initial_seek_done = TRUE;
+  if (segment->format != GST_FORMAT_TIME)
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  start_ms = self->start >= 0 ? self->start / GST_MSECOND : 0;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  if (self->kind != STREAM_RECORDED) {
+    g_mutex_unlock (&self->lock);
+    /* GstBaseSrc's segment at start: a live stream is not seekable */
+    return initial;
+  }
+  if (initial) {
+    /* the play command asked for start: the segment starts there */
+    if (segment->start == 0 && start_ms > 0) {
+      segment->start = segment->time = segment->position
+          = start_ms * GST_MSECOND;
+      g_mutex_unlock (&self->lock);
+      return TRUE;
+    }
+    if (segment->start == (guint64) start_ms * GST_MSECOND) {
+      g_mutex_unlock (&self->lock);
+      return TRUE;
+    }
+  }
+
+  position_ms = segment->start / GST_MSECOND;
+  GST_INFO_OBJECT (self, "seeking to %" G_GINT64_FORMAT " ms", position_ms);
+  flush_queue_locked (self);
+  if (self->is_ended && self->late_error == NULL) {
+    /* the error item stays: nothing to seek in */
+    g_mutex_unlock (&self->lock);
+    return TRUE;
+  }
+  if (self->late_error) {
+    /* the connection is gone since the end */
+    QueueItem *head;
+
+    queue_error_locked (self, self->late_error, FALSE);
+    head = gst_queue_array_peek_tail_struct (self->queue);
+    head->established = TRUE;
+    g_clear_error (&self->late_error);
+    g_mutex_unlock (&self->lock);
+    return TRUE;
+  }
+  self->have_timestamp = FALSE;
+  self->need_discont = TRUE;
+  if (self->connection) {
+    connection = gst_rtmp_connection_ref (self->connection);
+    self->is_seek_pending = TRUE;
+    self->seek_sent_us = g_get_monotonic_time ();
+    /* a seek in PAUSED needs media to preroll: pause again after it */
+    unpause = self->is_server_paused;
+    if (unpause)
+      self->is_pause_pending = TRUE;
+    self->is_server_paused = FALSE;
+  } else {
+    self->seek_to_send_ms = position_ms;
+  }
+  if (self->is_reading_paused) {
+    self->is_reading_paused = FALSE;
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (connection) {
+    call_session (connection, SESSION_SEEK, position_ms);
+    if (unpause)
+      call_session (connection, SESSION_UNPAUSE, position_ms);
+    gst_rtmp_connection_unref (connection);
+  }
+  apply_reading (self);
+  return TRUE;
+}
+
+static gboolean
+gst_rtmp_src_query (GstBaseSrc *src, GstQuery *query)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (src);
+  StreamKind kind;
+  GstClockTime duration;
+  GstFormat format;
+
+  g_mutex_lock (&self->lock);
+  kind = self->kind;
+  duration = self->duration_ns;
+  g_mutex_unlock (&self->lock);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_LATENCY:
+      if (kind != STREAM_LIVE)
+        break;
+      /* nothing of ours delays the media; what the server holds back is
+       * not known to a player */
+      gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    case GST_QUERY_DURATION:
+      gst_query_parse_duration (query, &format, NULL);
+      if (format != GST_FORMAT_TIME)
+        break;
+      if (kind != STREAM_RECORDED || !GST_CLOCK_TIME_IS_VALID (duration))
+        return FALSE;
+      gst_query_set_duration (query, GST_FORMAT_TIME, duration);
+      return TRUE;
+    case GST_QUERY_SEEKING:
+      gst_query_parse_seeking (query, &format, NULL, NULL, NULL);
+      if (format != GST_FORMAT_TIME) {
+        gst_query_set_seeking (query, format, FALSE, -1, -1);
+        return TRUE;
+      }
+      gst_query_set_seeking (query, GST_FORMAT_TIME, kind == STREAM_RECORDED, 0,
+          GST_CLOCK_TIME_IS_VALID (duration) ? (gint64) duration : -1);
+      return TRUE;
+    case GST_QUERY_SCHEDULING:
+      gst_query_set_scheduling (query,
+          GST_SCHEDULING_FLAG_SEQUENTIAL
+              | GST_SCHEDULING_FLAG_BANDWIDTH_LIMITED,
+          1, -1, 0);
+      gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
+      return TRUE;
+    default:
+      break;
+  }
+  return GST_BASE_SRC_CLASS (parent_class)->query (src, query);
+}
+
+/* The caps come with the first tags (create ()), not from negotiation */
+static gboolean
+gst_rtmp_src_negotiate (GstBaseSrc *src)
+{
+  return TRUE;
+}
+
+/* --- properties --- */
+
+static GstStructure *
+get_stats (GstRtmpSrc *self)
+{
+  GstStructure *s = gst_structure_new_empty ("GstRtmpConnectionStats");
+  RtmpSessionStats stats = {
+    0,
+  };
+  GstRtmpConnection *connection = NULL;
+  guint64 tcp_rtt_us = 0, bitrate;
+  gint64 connected_time = 0, now_us = g_get_monotonic_time ();
+  guint reconnects = 0;
+
+  g_mutex_lock (&self->lock);
+  if (self->connection)
+    connection = gst_rtmp_connection_ref (self->connection);
+  if (self->client) {
+    reconnects = gst_rtmp_client_get_reconnects (self->client);
+    connected_time = gst_rtmp_client_get_connected_time (self->client);
+  }
+  /* media bits per second, over at least the last second */
+  if (self->stats_mark_us == 0) {
+    self->stats_mark_us = now_us;
+    self->media_bytes_at_mark = self->media_bytes;
+  } else if (now_us - self->stats_mark_us >= G_USEC_PER_SEC) {
+    self->bitrate = (self->media_bytes - self->media_bytes_at_mark) * 8
+        * G_USEC_PER_SEC / (now_us - self->stats_mark_us);
+    self->stats_mark_us = now_us;
+    self->media_bytes_at_mark = self->media_bytes;
+  }
+  bitrate = self->bitrate;
+  g_mutex_unlock (&self->lock);
+
+  if (connection) {
+    RtmpSession *session;
+
+    gst_rtmp_connection_lock (connection);
+    session = gst_rtmp_connection_get_session_locked (connection);
+    if (session)
+      rtmp_session_get_stats (session, &stats);
+    tcp_rtt_us = gst_rtmp_connection_get_tcp_rtt_us_locked (connection);
+    gst_rtmp_connection_unlock (connection);
+    gst_rtmp_connection_unref (connection);
+  }
+
+  gst_rtmp_element_add_session_stats (s, &stats);
+  gst_structure_set (s, "bitrate", G_TYPE_UINT64, bitrate, "reconnects",
+      G_TYPE_UINT, reconnects, "rtt-us", G_TYPE_UINT64,
+      stats.rtt_us ? stats.rtt_us : tcp_rtt_us, "connected-time", G_TYPE_UINT64,
+      connected_time ? (guint64) (now_us - connected_time) * 1000 : 0, NULL);
+  return s;
+}
+
+static void
+gst_rtmp_src_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (object);
+
+  if (gst_rtmp_element_set_property (GST_ELEMENT (self), &self->settings,
+          PROP_FIRST_SHARED, prop_id, value, pspec))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_NO_EOF_IS_ERROR:
+      self->no_eof_is_error = g_value_get_boolean (value);
+      break;
+    case PROP_PLAY_TYPE:
+      self->play_type = g_value_get_enum (value);
+      break;
+    case PROP_START:
+      self->start = g_value_get_int64 (value);
+      break;
+    case PROP_DURATION:
+      self->duration = g_value_get_int64 (value);
+      break;
+    case PROP_BUFFER_LENGTH:
+      self->buffer_length_ms = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_rtmp_src_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (object);
+
+  if (gst_rtmp_element_get_property (GST_ELEMENT (self), &self->settings,
+          PROP_FIRST_SHARED, prop_id, value, pspec))
+    return;
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, get_stats (self));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_NO_EOF_IS_ERROR:
+      g_value_set_boolean (value, self->no_eof_is_error);
+      break;
+    case PROP_PLAY_TYPE:
+      g_value_set_enum (value, self->play_type);
+      break;
+    case PROP_START:
+      g_value_set_int64 (value, self->start);
+      break;
+    case PROP_DURATION:
+      g_value_set_int64 (value, self->duration);
+      break;
+    case PROP_BUFFER_LENGTH:
+      g_value_set_uint (value, self->buffer_length_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_rtmp_src_finalize (GObject *object)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (object);
+
+  stop_client (self);
+  reset_shared_state_locked (self);
+  reset_streaming_state (self);
+  gst_queue_array_free (self->queue);
+  gst_rtmp_element_settings_clear (&self->settings);
+  g_free (self->display_url);
+  g_cond_clear (&self->cond);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_rtmp_src_init (GstRtmpSrc *self)
+{
+  gst_rtmp_element_settings_init (&self->settings, FALSE);
+  /* for the URI handler */
+  g_object_set_data (G_OBJECT (self), "rtmp-element-settings", &self->settings);
+  self->no_eof_is_error = DEFAULT_NO_EOF_IS_ERROR;
+  self->play_type = DEFAULT_PLAY_TYPE;
+  self->start = DEFAULT_START;
+  self->duration = DEFAULT_DURATION;
+  self->buffer_length_ms = DEFAULT_BUFFER_LENGTH;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->queue = gst_queue_array_new_for_struct (sizeof (QueueItem), 64);
+  gst_queue_array_set_clear_func (self->queue, queue_item_clear);
+  g_queue_init (&self->front);
+  self->seek_to_send_ms = -1;
+  self->duration_ns = GST_CLOCK_TIME_NONE;
+
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+  gst_base_src_set_automatic_eos (GST_BASE_SRC (self), FALSE);
+}
+
+static void
+gst_rtmp_src_class_init (GstRtmpSrcClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *base_src_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *push_src_class = GST_PUSH_SRC_CLASS (klass);
+
+  gobject_class->set_property = gst_rtmp_src_set_property;
+  gobject_class->get_property = gst_rtmp_src_get_property;
+  gobject_class->finalize = gst_rtmp_src_finalize;
+
+  element_class->change_state = gst_rtmp_src_change_state;
+
+  base_src_class->start = gst_rtmp_src_start;
+  base_src_class->stop = gst_rtmp_src_stop;
+  base_src_class->unlock = gst_rtmp_src_unlock;
+  base_src_class->unlock_stop = gst_rtmp_src_unlock_stop;
+  base_src_class->is_seekable = gst_rtmp_src_is_seekable;
+  base_src_class->do_seek = gst_rtmp_src_do_seek;
+  base_src_class->query = gst_rtmp_src_query;
+  base_src_class->negotiate = gst_rtmp_src_negotiate;
+
+  push_src_class->create = gst_rtmp_src_create;
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "RTMP source",
+      "Source/Network",
+      "Plays a live or recorded stream from an RTMP or RTMPS server",
+      "gst-rtmp developers");
+
+  /**
+   * GstRtmpSrc:stats:
+   *
+   * rtmp2src's fields (in/out-chunk-size, in/out-window-ack-size,
+   * in/out-bytes-total, in/out-bytes-acked) plus messages and bytes received
+   * per media type (in-bytes-video, in-messages-audio, in-bytes-data...),
+   * bitrate (media bit/s received over the last second or more, measured
+   * between two reads), rtt-us (round trip time), reconnects and
+   * connected-time (ns). Readable at any time from any thread.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Stats", "Connection statistics",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstRtmpSrc:no-eof-is-error:
+   *
+   * Whether a connection that closes or breaks before the stream ended
+   * (NetStream.Play.Complete, NetStream.Play.Stop, UnpublishNotify or
+   * Stream EOF) is an error. The default, TRUE, differs from rtmp2src's
+   * FALSE, with which such a connection ends with EOS: a network failure
+   * should not look like the end of the stream.
+   */
+  g_object_class_install_property (gobject_class, PROP_NO_EOF_IS_ERROR,
+      g_param_spec_boolean ("no-eof-is-error", "No EOF is error",
+          "A connection that ends before the stream ended is an error "
+          "(FALSE: EOS, as rtmp2src)",
+          DEFAULT_NO_EOF_IS_ERROR,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstRtmpSrc:play-type:
+   *
+   * live asks the server for a live stream only (play start -1000) and
+   * makes a live source; recorded asks for a recording (from
+   * #GstRtmpSrc:start, or 0) and makes a seekable, non-live source; any
+   * (play start -2000) lets the server decide: the stream is recorded when
+   * the server sends StreamIsRecorded or an onMetaData duration above 0.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_PLAY_TYPE,
+      g_param_spec_enum ("play-type", "Play type",
+          "Play a live stream, a recorded one, or whatever the server has",
+          GST_TYPE_RTMP_SRC_PLAY_TYPE, DEFAULT_PLAY_TYPE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+  /**
+   * GstRtmpSrc:start:
+   *
+   * Where a recorded stream starts playing, in nanoseconds (sent in
+   * milliseconds); -1 plays from the beginning (or live with play-type any).
+   * Ignored with play-type live.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_START,
+      g_param_spec_int64 ("start", "Start",
+          "Position to start a recorded stream at (ns); -1 = the beginning", -1,
+          G_MAXINT64, DEFAULT_START,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+  /**
+   * GstRtmpSrc:duration:
+   *
+   * How much of a recorded stream to play, in nanoseconds (sent in
+   * milliseconds); -1 plays to the end.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_DURATION,
+      g_param_spec_int64 ("duration", "Duration",
+          "How much of a recorded stream to play (ns); -1 = to the end", -1,
+          G_MAXINT64, DEFAULT_DURATION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+  /**
+   * GstRtmpSrc:buffer-length:
+   *
+   * The buffer length announced to the server (SetBufferLength) before
+   * play, in milliseconds. Servers send recorded streams this far ahead of
+   * real time; live streams are not delayed by it.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BUFFER_LENGTH,
+      g_param_spec_uint ("buffer-length", "Buffer length",
+          "Client buffer length announced to the server (ms)", 0, G_MAXUINT32,
+          DEFAULT_BUFFER_LENGTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
+  gst_rtmp_element_install_properties (gobject_class, PROP_FIRST_SHARED, FALSE);
+  gst_type_mark_as_plugin_api (GST_TYPE_RTMP_SRC_PLAY_TYPE, 0);
+}
