@@ -2,7 +2,7 @@
 /* Tests of rtmpsrc against scripted RTMP servers on loopback: live and
  * recorded play, every ending, stalls, errors, seeks, pauses, reconnects,
  * the FLV it outputs (header flags, streamheader, timestamps, AMF3 data,
- * aggregates) and the elements that pick it (playbin). */
+ * aggregates, Enhanced RTMP) and the elements that pick it (playbin). */
 
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsink.h>
@@ -2027,7 +2027,7 @@ GST_START_TEST (test_timestamp_wrap)
 
 GST_END_TEST;
 
-/* --- with real elements --- */
+/* --- serving FLV files --- */
 
 typedef struct
 {
@@ -2064,6 +2064,160 @@ script_flv_file (Peer *peer, guint index, gpointer data)
     peer_send_status (peer, "status", "NetStream.Play.UnpublishNotify");
   peer_wait_closed (peer, TRUE);
 }
+
+/* --- Enhanced RTMP --- */
+
+static void
+append_tag (GByteArray *out, guint8 type, guint32 ts, GByteArray *body)
+{
+  rtmp_flv_append_tag (out, type, ts, body->data, body->len);
+  g_byte_array_set_size (body, 0);
+}
+
+/* A synthetic HEVC + Opus stream, written by our FLV writers from the
+ * Enhanced RTMP v2 layouts (see tests/files/README.md, rtmpsrc/) */
+static GBytes *
+build_enhanced_stream (void)
+{
+  static const guint8 hvcc[] = { 0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x5d, 0xf0, 0x00, 0xfc, 0xfd, 0xf8, 0xf8, 0x00,
+    0x00, 0x0f, 0x00 };
+  static const guint8 opus_head[] = { 'O', 'p', 'u', 's', 'H', 'e', 'a', 'd',
+    0x01, 0x02, 0x38, 0x01, 0x80, 0xbb, 0x00, 0x00, 0x00, 0x00, 0x00 };
+  static const guint8 frame[] = { 0x00, 0x00, 0x00, 0x03, 0x26, 0x01, 0xaf };
+  static const guint8 opus_frame[] = { 0xfc, 0xff, 0xfe };
+  GByteArray *out = g_byte_array_new ();
+  g_autoptr (GByteArray) body = g_byte_array_new ();
+  RtmpAmfValue *values[2];
+  g_autoptr (GBytes) metadata = NULL;
+  guint8 header[RTMP_FLV_FILE_HEADER_LEN];
+  guint i;
+
+  rtmp_flv_write_header (header,
+      RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO);
+  g_byte_array_append (out, header, sizeof (header));
+
+  values[0] = rtmp_amf_value_new_string ("onMetaData");
+  values[1] = rtmp_amf_value_new_ecma_array ();
+  rtmp_amf_value_set_boolean_field (values[1], "hasVideo", TRUE);
+  rtmp_amf_value_set_boolean_field (values[1], "hasAudio", TRUE);
+  rtmp_amf_value_set_number_field (values[1], "videocodecid",
+      RTMP_FLV_FOURCC_HVC1);
+  rtmp_amf_value_set_number_field (values[1], "audiocodecid",
+      RTMP_FLV_FOURCC_OPUS);
+  metadata = rtmp_data_serialize ((const RtmpAmfValue *const *) values, 2);
+  rtmp_amf_value_free (values[0]);
+  rtmp_amf_value_free (values[1]);
+  rtmp_flv_append_tag (out, RTMP_FLV_TAG_SCRIPT, 0,
+      g_bytes_get_data (metadata, NULL), g_bytes_get_size (metadata));
+
+  rtmp_flv_append_video_ex_header (body, RTMP_FLV_VIDEO_FRAME_KEY,
+      RTMP_FLV_VIDEO_PACKET_SEQUENCE_START, RTMP_FLV_FOURCC_HVC1);
+  g_byte_array_append (body, hvcc, sizeof (hvcc));
+  append_tag (out, RTMP_FLV_TAG_VIDEO, 0, body);
+  rtmp_flv_append_audio_ex_header (body, RTMP_FLV_AUDIO_PACKET_SEQUENCE_START,
+      RTMP_FLV_FOURCC_OPUS);
+  g_byte_array_append (body, opus_head, sizeof (opus_head));
+  append_tag (out, RTMP_FLV_TAG_AUDIO, 0, body);
+
+  for (i = 0; i < 4; i++) {
+    if (i == 0) {
+      /* CodedFrames with a composition time */
+      rtmp_flv_append_video_ex_header (body, RTMP_FLV_VIDEO_FRAME_KEY,
+          RTMP_FLV_VIDEO_PACKET_CODED_FRAMES, RTMP_FLV_FOURCC_HVC1);
+      rtmp_flv_append_composition_time (body, 33);
+    } else {
+      /* CodedFramesX: composition time 0, not sent */
+      rtmp_flv_append_video_ex_header (body, RTMP_FLV_VIDEO_FRAME_INTER,
+          RTMP_FLV_VIDEO_PACKET_CODED_FRAMES_X, RTMP_FLV_FOURCC_HVC1);
+    }
+    g_byte_array_append (body, frame, sizeof (frame));
+    append_tag (out, RTMP_FLV_TAG_VIDEO, i * 40, body);
+    rtmp_flv_append_audio_ex_header (body, RTMP_FLV_AUDIO_PACKET_CODED_FRAMES,
+        RTMP_FLV_FOURCC_OPUS);
+    g_byte_array_append (body, opus_frame, sizeof (opus_frame));
+    append_tag (out, RTMP_FLV_TAG_AUDIO, i * 40 + 20, body);
+  }
+  rtmp_flv_append_video_ex_header (body, RTMP_FLV_VIDEO_FRAME_KEY,
+      RTMP_FLV_VIDEO_PACKET_SEQUENCE_END, RTMP_FLV_FOURCC_HVC1);
+  append_tag (out, RTMP_FLV_TAG_VIDEO, 160, body);
+  return g_byte_array_free_to_bytes (out);
+}
+
+static GBytes *
+load_vector (const gchar *name)
+{
+  g_autofree gchar *path
+      = g_build_filename (RTMP_TEST_FILES_DIR, "rtmpsrc", name, NULL);
+  g_autoptr (GError) error = NULL;
+  gchar *contents = NULL;
+  gsize len = 0;
+
+  fail_unless (g_file_get_contents (path, &contents, &len, &error), "%s",
+      error ? error->message : "");
+  return g_bytes_new_take (contents, len);
+}
+
+/* The vector is what our writers write (RTMP_TEST_WRITE_VECTORS=1
+ * rewrites it) */
+GST_START_TEST (test_enhanced_vector_matches_writers)
+{
+  g_autoptr (GBytes) built = build_enhanced_stream ();
+  g_autoptr (GBytes) stored = NULL;
+
+  if (g_getenv ("RTMP_TEST_WRITE_VECTORS")) {
+    g_autofree gchar *path = g_build_filename (RTMP_TEST_FILES_DIR, "rtmpsrc",
+        "enhanced-hevc-opus.flv", NULL);
+
+    fail_unless (g_file_set_contents (path, g_bytes_get_data (built, NULL),
+        g_bytes_get_size (built), NULL));
+  }
+  stored = load_vector ("enhanced-hevc-opus.flv");
+  fail_unless (g_bytes_equal (built, stored));
+}
+
+GST_END_TEST;
+
+/* Enhanced RTMP tags come out byte for byte as the publisher's FLV had
+ * them */
+GST_START_TEST (test_enhanced_rtmp_passthrough)
+{
+  g_autoptr (GBytes) vector = load_vector ("enhanced-hevc-opus.flv");
+  FlvScript script = { vector, FALSE };
+  Server *server = server_new (script_flv_file, &script, 1);
+  Player player;
+  g_autoptr (GPtrArray) buffers = NULL;
+  g_autoptr (GByteArray) all = g_byte_array_new ();
+  guint i;
+
+  player_init (&player, server, NULL);
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  buffers = player_pull_all (&player, NULL);
+  assert_no_error (&player);
+  for (i = 0; i < buffers->len; i++) {
+    GstMapInfo map;
+    const guint8 *name;
+    gsize name_len;
+
+    gst_buffer_map (buffers->pdata[i], &map, GST_MAP_READ);
+    /* |RtmpSampleAccess is the server's, not the publisher's */
+    if (!(i > 0 && map.data[0] == RTMP_FLV_TAG_SCRIPT
+            && rtmp_flv_script_peek_name (map.data + RTMP_FLV_TAG_HEADER_LEN,
+                map.size - RTMP_FLV_TAG_HEADER_LEN, &name, &name_len)
+            && name_len == 17 && memcmp (name, "|RtmpSampleAccess", 17) == 0))
+      g_byte_array_append (all, map.data, map.size);
+    gst_buffer_unmap (buffers->pdata[i], &map);
+  }
+  fail_unless_equals_int (all->len, g_bytes_get_size (vector));
+  fail_unless (
+      memcmp (all->data, g_bytes_get_data (vector, NULL), all->len) == 0);
+  player_clear (&player);
+  server_free (server);
+}
+
+GST_END_TEST;
+
+/* --- with real elements --- */
 
 static GBytes *
 load_flv_file (void)
@@ -2276,6 +2430,8 @@ rtmpsrc_suite (void)
   tcase_add_test (tc, test_aggregate_split);
   tcase_add_test (tc, test_header_flags_from_first_tags);
   tcase_add_test (tc, test_timestamp_wrap);
+  tcase_add_test (tc, test_enhanced_vector_matches_writers);
+  tcase_add_test (tc, test_enhanced_rtmp_passthrough);
   tcase_add_test (tc, test_flvdemux_gets_every_frame);
   tcase_add_test (tc, test_playbin_uses_rtmpsrc);
   tcase_add_test (tc, test_state_messages_and_stats);
