@@ -1396,6 +1396,46 @@ GST_START_TEST (test_idle_timeout_and_chunk_size)
 
 GST_END_TEST;
 
+static gboolean
+has_more_bytes (Client *c, gconstpointer data)
+{
+  RtmpSessionStats stats;
+
+  rtmp_session_get_stats (c->session, &stats);
+  return stats.in_bytes > *(const guint64 *) data;
+}
+
+/* The peer pings an idle client, which answers: the answers keep the
+ * peer's idle timeout from firing */
+GST_START_TEST (test_ping_interval)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  ClientSetup setup;
+  Client *c;
+  RtmpSessionStats stats;
+  guint64 baseline;
+  guint i;
+
+  rtmp_test_peer_set_ping_interval (peer, 50);
+  rtmp_test_peer_set_idle_timeout (peer, 500);
+  setup_init (&setup, peer, RTMP_SESSION_INTENT_CONNECT, "live", NULL);
+  c = client_new (peer, &setup.config);
+  fail_unless (run_until_event (c, RTMP_SESSION_EVENT_CONNECTED));
+  /* 15 pings take about 750 ms, longer than the idle timeout */
+  for (i = 0; i < 15; i++) {
+    rtmp_session_get_stats (c->session, &stats);
+    baseline = stats.in_bytes;
+    fail_unless (client_run (c, has_more_bytes, &baseline, WAIT_MS));
+  }
+  fail_unless (c->error == NULL);
+  fail_unless_equals_int (rtmp_test_peer_get_end (peer, 0),
+      RTMP_TEST_PEER_END_OPEN);
+  client_free (c);
+  setup_clear (&setup);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_client_mid_message_close)
 {
   g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
@@ -1473,6 +1513,7 @@ peer_suite (void)
   tcase_add_test (tc, test_two_connections_and_drop);
   tcase_add_test (tc, test_refuse_connections);
   tcase_add_test (tc, test_idle_timeout_and_chunk_size);
+  tcase_add_test (tc, test_ping_interval);
   tcase_add_test (tc, test_client_mid_message_close);
   return s;
 }
