@@ -139,8 +139,10 @@ void rtmp_test_peer_set_auth (RtmpTestPeer *peer, RtmpTestPeerAuth auth,
 /* secureToken (Wowza): connect's answer carries secureToken = the hex of
  * @plaintext XXTEA-encrypted with the first 16 bytes of @key; the client
  * must send secureTokenResponse(@plaintext). A wrong response closes the
- * connection; publish or play before a right one is rejected. @plaintext
- * is at least 8 bytes, a multiple of 4, without NUL. @key NULL: off. */
+ * connection; publish or play before a right one is rejected
+ * (NetStream.Publish.Rejected / NetStream.Play.Failed). @plaintext: more
+ * than 4 bytes (XXTEA needs two words; it is zero-padded to whole words).
+ * @key NULL: off. */
 void rtmp_test_peer_set_secure_token (RtmpTestPeer *peer, const gchar *key,
     const gchar *plaintext);
 /* (transfer full) the challenge the peer sends for @key and @plaintext, as
@@ -159,8 +161,9 @@ void rtmp_test_peer_set_idle_timeout (RtmpTestPeer *peer, guint timeout_ms);
 void rtmp_test_peer_set_receive_buffer (RtmpTestPeer *peer, guint n_bytes);
 
 /* After @n_media media messages arrived from a publisher connection, send
- * onStatus(@level, @code, @description) on its stream, once per connection,
- * e.g. ("error", "NetStream.Failed", ...). @code NULL: off. */
+ * onStatus(@level (NULL: "error"), @code, @description) on its stream,
+ * once per connection, e.g. ("error", "NetStream.Failed", ...). The
+ * connection stays open. @code NULL: off. */
 void rtmp_test_peer_set_status_after_media (RtmpTestPeer *peer, guint n_media,
     const gchar *level, const gchar *code, const gchar *description);
 
@@ -270,8 +273,9 @@ typedef struct
 
 void rtmp_test_peer_get_stats (RtmpTestPeer *peer, RtmpTestPeerStats *stats);
 
-/* Waits until @condition (called with a consistent snapshot of the stats,
- * from the calling thread) returns TRUE, at most @timeout_ms. */
+/* Waits until @condition returns TRUE, at most @timeout_ms; returns its
+ * last answer. @condition runs on the calling thread with the peer's lock
+ * held (so @stats is consistent): it must not call the peer's functions. */
 typedef gboolean (*RtmpTestPeerCondition) (const RtmpTestPeerStats *stats,
     gpointer user_data);
 gboolean rtmp_test_peer_wait (RtmpTestPeer *peer,
