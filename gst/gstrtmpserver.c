@@ -47,6 +47,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtmp_server_debug);
 /* A connection that is not playing or publishing only receives answers to
  * its commands: this much unread means it floods and does not read */
 #define PENDING_MAX_BACKLOG (1024 * 1024)
+/* How long a TCP_INFO reading of a client's backlog is reused */
+#define BACKLOG_READING_INTERVAL_US (50 * 1000)
 
 /* Limits for every server session: players send only commands; a
  * publisher's largest message is a keyframe. The defaults (16 MiB
@@ -94,6 +96,11 @@ struct _GstRtmpServerClient
   GstRtmpConnection *connection; /* strong, set once (atomic) */
   gchar *address;
   gint64 accepted_us;
+
+  /* under the connection's lock: the last TCP_INFO reading */
+  gint64 backlog_at_us;
+  gsize backlog;
+  guint64 backlog_queued; /* the session's queued total then */
 
   /* under the listener's lock */
   gchar *app;        /* without query */
@@ -583,8 +590,23 @@ gst_rtmp_server_client_get_backlog (GstRtmpServerClient *client)
   session = gst_rtmp_connection_get_session_locked (connection);
   if (session
       && gst_rtmp_connection_get_phase_locked (connection)
-          != GST_RTMP_CONNECTION_PHASE_CLOSED)
-    backlog = backlog_locked (client, session);
+          != GST_RTMP_CONNECTION_PHASE_CLOSED) {
+    gint64 now = g_get_monotonic_time ();
+    guint64 queued = rtmp_session_get_output_queued_total (session);
+
+    /* TCP_INFO costs a system call: between readings, the last one plus
+     * what was queued since (acknowledgements since are not counted, so
+     * this never reads low) */
+    if (client->backlog_at_us != 0
+        && now - client->backlog_at_us < BACKLOG_READING_INTERVAL_US) {
+      backlog = client->backlog + (queued - client->backlog_queued);
+    } else {
+      backlog = backlog_locked (client, session);
+      client->backlog = backlog;
+      client->backlog_queued = queued;
+      client->backlog_at_us = now;
+    }
+  }
   gst_rtmp_connection_unlock (connection);
   return backlog;
 }
