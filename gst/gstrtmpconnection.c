@@ -749,6 +749,7 @@ void
 gst_rtmp_connection_update_locked (GstRtmpConnection *self)
 {
   ASSERT_OWNER (self);
+  collect_events_locked (self);
   update_source_locked (self);
 }
 
@@ -808,7 +809,10 @@ dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 
   deliver (self);
 
+  /* a callback may have made the session produce more (a server accepting
+   * connect handles what the client sent meanwhile): come back for it */
   gst_rtmp_connection_lock (self);
+  collect_events_locked (self);
   update_source_locked (self);
   gst_rtmp_connection_unlock (self);
   return G_SOURCE_CONTINUE;

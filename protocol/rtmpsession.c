@@ -92,6 +92,14 @@ struct _RtmpSession
   RtmpOutputQueue *output;
   RtmpChunkWriter *writer;
   GQueue events; /* RtmpSessionEvent *, owned */
+  /* server: messages that came after connect and before our user answered
+   * it (clients may pipeline createStream, publish...): handled once
+   * connect is accepted */
+  GQueue held_messages; /* RtmpMessage *, owned */
+  gsize held_bytes;
+  /* an error found while handling held messages, reported by the next
+   * receive or deadline */
+  GError *deferred_error;
 
   /* timers, all on the caller's clock */
   guint32 phase_timeout_ms;
@@ -127,6 +135,7 @@ struct _RtmpSession
 
   /* server */
   gdouble connect_transaction_id;
+  gboolean is_connect_received;
   gdouble object_encoding;
   gboolean is_connect_answered;
   guint32 server_streams[MAX_SERVER_STREAMS];
@@ -352,6 +361,8 @@ rtmp_session_free (RtmpSession *self)
     g_free (event);
   }
   g_array_unref (self->transactions);
+  g_queue_clear_full (&self->held_messages, (GDestroyNotify) rtmp_message_free);
+  g_clear_error (&self->deferred_error);
   if (self->role == RTMP_SESSION_ROLE_CLIENT)
     clear_client_strings (&self->client_strings);
   g_free (self);
@@ -1058,7 +1069,7 @@ server_connect (RtmpSession *self, RtmpCommand **command_ptr, GError **error)
   const gchar *app;
 
   if (self->state != STATE_CONNECTING || self->is_connect_answered
-      || self->connect_transaction_id != 0) {
+      || self->is_connect_received) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_PROTOCOL,
         "connect received twice");
     return FALSE;
@@ -1070,6 +1081,7 @@ server_connect (RtmpSession *self, RtmpCommand **command_ptr, GError **error)
     return FALSE;
   }
   self->connect_transaction_id = command->transaction_id;
+  self->is_connect_received = TRUE;
   if (!rtmp_amf_value_lookup_number (command->command_object, "objectEncoding",
           &self->object_encoding))
     self->object_encoding = 0;
@@ -1255,6 +1267,9 @@ server_command (RtmpSession *self, guint32 stream_id, RtmpCommand **command_ptr,
   return TRUE;
 }
 
+static gboolean handle_message (RtmpSession *self, RtmpMessage *message,
+    guint64 now_us, GError **error);
+
 void
 rtmp_session_accept_connect (RtmpSession *self, const RtmpAmfValue *extra_info,
     guint64 now_us)
@@ -1301,6 +1316,20 @@ rtmp_session_accept_connect (RtmpSession *self, const RtmpAmfValue *extra_info,
   set_phase (self, "publish or play", now_us);
   if (self->ping_interval_ms > 0)
     self->next_ping_us = now_us + self->ping_interval_ms * (guint64) 1000;
+
+  /* what the client sent meanwhile: an error is reported by the next
+   * receive or deadline */
+  while (!g_queue_is_empty (&self->held_messages)) {
+    RtmpMessage *message = g_queue_pop_head (&self->held_messages);
+
+    self->held_bytes -= g_bytes_get_size (message->payload);
+    if (self->state == STATE_FAILED) {
+      rtmp_message_free (message);
+      continue;
+    }
+    if (!handle_message (self, message, now_us, &self->deferred_error))
+      self->state = STATE_FAILED;
+  }
 }
 
 void
@@ -1310,6 +1339,8 @@ rtmp_session_reject_connect (RtmpSession *self, const gchar *description)
   g_return_if_fail (self->state == STATE_CONNECTING);
 
   self->is_connect_answered = TRUE;
+  g_queue_clear_full (&self->held_messages, (GDestroyNotify) rtmp_message_free);
+  self->held_bytes = 0;
   send_error_result (self, self->connect_transaction_id,
       new_status_info ("error", "NetConnection.Connect.Rejected", description));
   self->state = STATE_CLOSING;
@@ -1727,10 +1758,61 @@ handshake_complete (RtmpSession *self, guint64 now_us)
   }
 }
 
+/* What a client may send after connect and before its answer */
+#define MAX_HELD_MESSAGES 32
+#define MAX_HELD_BYTES (256 * 1024)
+
+static gboolean
+is_awaiting_connect_answer (const RtmpSession *self)
+{
+  return self->role == RTMP_SESSION_ROLE_SERVER
+      && self->state == STATE_CONNECTING && self->is_connect_received
+      && !self->is_connect_answered;
+}
+
+/* Handles a message, or holds it while connect waits for our user's
+ * answer: protocol control messages are always handled at once */
+static gboolean
+receive_message (RtmpSession *self, RtmpMessage *message, guint64 now_us,
+    GError **error)
+{
+  gsize size;
+
+  if (!is_awaiting_connect_answer (self)
+      || message->type <= RTMP_MESSAGE_SET_PEER_BANDWIDTH)
+    return handle_message (self, message, now_us, error);
+
+  size = g_bytes_get_size (message->payload);
+  if (self->held_messages.length >= MAX_HELD_MESSAGES
+      || self->held_bytes + size > MAX_HELD_BYTES) {
+    g_set_error (error, RTMP_ERROR, RTMP_ERROR_LIMIT,
+        "the client sent more than %u messages or %u bytes before its "
+        "connect was answered",
+        MAX_HELD_MESSAGES, MAX_HELD_BYTES);
+    rtmp_message_free (message);
+    return FALSE;
+  }
+  self->held_bytes += size;
+  g_queue_push_tail (&self->held_messages, message);
+  return TRUE;
+}
+
+static gboolean
+take_deferred_error (RtmpSession *self, GError **error)
+{
+  if (self->deferred_error == NULL)
+    return FALSE;
+  g_propagate_error (error, g_steal_pointer (&self->deferred_error));
+  return TRUE;
+}
+
 gboolean
 rtmp_session_receive (RtmpSession *self, const guint8 *data, gsize len,
     guint64 now_us, GError **error)
 {
+  if (take_deferred_error (self, error))
+    return FALSE;
+
   if (self->state == STATE_FAILED) {
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_PROTOCOL,
         "the session already failed");
@@ -1772,7 +1854,7 @@ rtmp_session_receive (RtmpSession *self, const guint8 *data, gsize len,
       len -= consumed;
       if (result == RTMP_READ_NEED_MORE)
         break;
-      if (!handle_message (self, message, now_us, error))
+      if (!receive_message (self, message, now_us, error))
         goto failed;
       maybe_send_ack (self);
     }
@@ -1787,7 +1869,7 @@ failed:
 gboolean
 rtmp_session_receive_eof (RtmpSession *self, GError **error)
 {
-  gsize partial = rtmp_chunk_reader_get_buffered_bytes (self->reader);
+  gboolean partial = rtmp_chunk_reader_get_buffered_bytes (self->reader) > 0;
 
   if (self->state == STATE_CLOSING)
     return TRUE;
@@ -1795,11 +1877,9 @@ rtmp_session_receive_eof (RtmpSession *self, GError **error)
   if (self->state == STATE_HANDSHAKE)
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_CLOSED,
         "the peer closed the connection during the handshake");
-  else if (partial > 0)
+  else if (partial)
     g_set_error (error, RTMP_ERROR, RTMP_ERROR_CLOSED,
-        "the peer closed the connection in the middle of a message "
-        "(%" G_GSIZE_FORMAT " bytes of it received)",
-        partial);
+        "the peer closed the connection in the middle of a message");
   else if (self->phase_name != NULL && self->role == RTMP_SESSION_ROLE_CLIENT
       && self->state == STATE_CONNECTING)
     /* nginx-rtmp closes without _error on an application it does not
@@ -1826,6 +1906,9 @@ rtmp_session_next_deadline (const RtmpSession *self)
 {
   guint64 deadline = self->phase_deadline_us;
 
+  /* an error held for the caller: due now */
+  if (self->deferred_error != NULL)
+    return 0;
   if (self->state == STATE_CLOSING || self->state == STATE_FAILED)
     return G_MAXUINT64;
   if (self->idle_timeout_ms > 0)
@@ -1837,6 +1920,8 @@ rtmp_session_next_deadline (const RtmpSession *self)
 gboolean
 rtmp_session_handle_deadline (RtmpSession *self, guint64 now_us, GError **error)
 {
+  if (take_deferred_error (self, error))
+    return FALSE;
   if (self->state == STATE_CLOSING || self->state == STATE_FAILED)
     return TRUE;
 

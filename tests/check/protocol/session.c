@@ -808,7 +808,7 @@ GST_START_TEST (test_server_command_before_connect)
   RtmpSessionConfig config;
   Pair pair;
   RtmpSessionEvent event;
-  gboolean done = FALSE;
+  gboolean done = FALSE, streamed = FALSE;
 
   client_config_init (&config, RTMP_SESSION_INTENT_CONNECT);
   pair_init (&pair, &config);
@@ -821,10 +821,21 @@ GST_START_TEST (test_server_command_before_connect)
     }
     transfer (&pair, pair.server, pair.client, &pair.client_error);
   }
-  send_client_command (&pair, 0, "createStream", 2, NULL);
-  fail_unless (
-      g_error_matches (pair.server_error, RTMP_ERROR, RTMP_ERROR_PROTOCOL));
-  fail_unless (strstr (pair.server_error->message, "before connect") != NULL);
+  /* held while connect waits for its answer; a rejection drops it */
+  {
+    g_autoptr (RtmpCommand) create = rtmp_command_new ("createStream", 2, NULL);
+
+    rtmp_session_send_command (pair.client, 0, create);
+    transfer (&pair, pair.client, pair.server, &pair.server_error);
+  }
+  fail_unless (pair.server_error == NULL);
+  rtmp_session_reject_connect (pair.server, "no");
+  while (rtmp_session_next_event (pair.server, &event)) {
+    streamed |= event.type != RTMP_SESSION_EVENT_CONNECT_REQUEST;
+    rtmp_session_event_clear (&event);
+  }
+  fail_if (streamed);
+  fail_unless (rtmp_session_is_closing (pair.server));
   pair_clear (&pair);
 }
 
@@ -901,6 +912,86 @@ GST_START_TEST (test_enhanced_connect)
 
 GST_END_TEST;
 
+/* A client that does not wait for connect's answer: what it sent meanwhile
+ * is held until the server's user accepts connect, then handled */
+GST_START_TEST (test_server_holds_pipelined_commands)
+{
+  RtmpSessionConfig config;
+  Pair pair;
+  RtmpSessionEvent event;
+  GError *error = NULL;
+  gboolean have_connect = FALSE, have_publish = FALSE;
+
+  client_config_init (&config, RTMP_SESSION_INTENT_CONNECT);
+  pair_init (&pair, &config);
+  /* the handshake, and the client's connect */
+  transfer (&pair, pair.client, pair.server, &pair.server_error);
+  transfer (&pair, pair.server, pair.client, &pair.client_error);
+  /* createStream and publish right behind connect, in one write */
+  {
+    g_autoptr (RtmpCommand) create = rtmp_command_new ("createStream", 2, NULL);
+    g_autoptr (RtmpCommand) publish = rtmp_command_new ("publish", 0, NULL);
+
+    rtmp_session_send_command (pair.client, 0, create);
+    rtmp_command_take_argument (publish, rtmp_amf_value_new_string ("k"));
+    rtmp_session_send_command (pair.client, 1, publish);
+    transfer (&pair, pair.client, pair.server, &pair.server_error);
+  }
+  while (rtmp_session_next_event (pair.server, &event)) {
+    have_connect |= event.type == RTMP_SESSION_EVENT_CONNECT_REQUEST;
+    have_publish |= event.type == RTMP_SESSION_EVENT_PUBLISH_REQUEST;
+    rtmp_session_event_clear (&event);
+  }
+  fail_unless (pair.server_error == NULL, "%s",
+      pair.server_error ? pair.server_error->message : "");
+  fail_unless (have_connect);
+  while (rtmp_session_next_event (pair.server, &event)) {
+    have_publish |= event.type == RTMP_SESSION_EVENT_PUBLISH_REQUEST;
+    rtmp_session_event_clear (&event);
+  }
+  fail_if (have_publish, "publish handled before connect was accepted");
+
+  rtmp_session_accept_connect (pair.server, NULL, pair.now_us);
+  while (rtmp_session_next_event (pair.server, &event)) {
+    if (event.type == RTMP_SESSION_EVENT_PUBLISH_REQUEST) {
+      have_publish = TRUE;
+      fail_unless_equals_string (event.name, "k");
+      fail_unless_equals_int (event.stream_id, 1);
+    }
+    rtmp_session_event_clear (&event);
+  }
+  fail_unless (have_publish);
+  fail_unless (rtmp_session_handle_deadline (pair.server, pair.now_us, &error));
+  pair_clear (&pair);
+}
+
+GST_END_TEST;
+
+/* ... but only so much of it */
+GST_START_TEST (test_server_bounds_pipelined_commands)
+{
+  RtmpSessionConfig config;
+  Pair pair;
+  guint i;
+
+  client_config_init (&config, RTMP_SESSION_INTENT_CONNECT);
+  pair_init (&pair, &config);
+  transfer (&pair, pair.client, pair.server, &pair.server_error);
+  transfer (&pair, pair.server, pair.client, &pair.client_error);
+  for (i = 0; i < 100; i++) {
+    g_autoptr (RtmpCommand) create
+        = rtmp_command_new ("createStream", 2 + i, NULL);
+
+    rtmp_session_send_command (pair.client, 0, create);
+  }
+  transfer (&pair, pair.client, pair.server, &pair.server_error);
+  fail_unless (
+      g_error_matches (pair.server_error, RTMP_ERROR, RTMP_ERROR_LIMIT));
+  pair_clear (&pair);
+}
+
+GST_END_TEST;
+
 static Suite *
 session_suite (void)
 {
@@ -929,6 +1020,8 @@ session_suite (void)
   tcase_add_test (tc, test_server_command_before_connect);
   tcase_add_test (tc, test_eof_mid_message);
   tcase_add_test (tc, test_enhanced_connect);
+  tcase_add_test (tc, test_server_holds_pipelined_commands);
+  tcase_add_test (tc, test_server_bounds_pipelined_commands);
   return s;
 }
 
