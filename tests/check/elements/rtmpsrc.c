@@ -16,6 +16,7 @@
 #include "rtmpcommand.h"
 #include "rtmpflv.h"
 #include "rtmpsession.h"
+#include "rtmptestpeer.h"
 #include "rtmptestutil.h"
 
 /* Every wait of the tests and of the scripted servers is bounded by this */
@@ -2347,6 +2348,402 @@ GST_START_TEST (test_playbin_uses_rtmpsrc)
 
 GST_END_TEST;
 
+/* --- against the shared test peer (tests/common/rtmptestpeer.h) ---
+ *
+ * A second server implementation: the same expectations must hold. */
+
+/* A player of @stream on @peer, with the peer's FLV file as its source */
+static void
+peer_player_init (Player *player, RtmpTestPeer *peer, const gchar *props)
+{
+  g_autofree gchar *url = rtmp_test_peer_dup_url (peer, "live", "stream1");
+
+  player_init (player, NULL, props);
+  g_object_set (player->src, "location", url, NULL);
+}
+
+static GBytes *load_flv_file (void);
+
+static void
+peer_add_flv_file (RtmpTestPeer *peer, GPtrArray **tags)
+{
+  g_autoptr (GBytes) file = load_flv_file ();
+  g_autoptr (GError) error = NULL;
+
+  fail_unless (rtmp_test_peer_add_play_flv (peer, file, &error), "%s",
+      error ? error->message : "");
+  if (tags) {
+    g_autoptr (RtmpFlvReader) reader = rtmp_flv_reader_new (NULL);
+    gsize offset = 0;
+
+    *tags = g_ptr_array_new_with_free_func ((GDestroyNotify) rtmp_flv_tag_free);
+    while (offset < g_bytes_get_size (file)) {
+      RtmpFlvTag *tag = NULL;
+      gsize consumed = 0;
+
+      fail_unless (
+          rtmp_flv_reader_read (reader, file, offset, &consumed, &tag, NULL)
+          == RTMP_READ_OK);
+      offset += consumed;
+      g_ptr_array_add (*tags, tag);
+    }
+  }
+}
+
+/* The output's tags, without the server's |RtmpSampleAccess, equal the
+ * file's: type, timestamp and body */
+static void
+check_same_tags (GPtrArray *buffers, GPtrArray *expected)
+{
+  Flv flv;
+  guint i, j = 0;
+
+  flv_parse (&flv, buffers);
+  for (i = 0; i < flv.tags->len; i++) {
+    RtmpFlvTag *tag = flv.tags->pdata[i];
+    RtmpFlvTag *want;
+    gsize len;
+    const guint8 *data = g_bytes_get_data (tag->payload, &len);
+    const guint8 *name;
+    gsize name_len;
+
+    if (tag->type == RTMP_FLV_TAG_SCRIPT
+        && rtmp_flv_script_peek_name (data, len, &name, &name_len)
+        && name_len == 17 && memcmp (name, "|RtmpSampleAccess", 17) == 0)
+      continue;
+    fail_unless (j < expected->len, "more tags than the file has");
+    want = expected->pdata[j++];
+    fail_unless_equals_int (tag->type, want->type);
+    fail_unless_equals_int (tag->timestamp, want->timestamp);
+    fail_unless (g_bytes_equal (tag->payload, want->payload), "tag %u differs",
+        j - 1);
+  }
+  fail_unless_equals_int (j, expected->len);
+  flv_clear (&flv);
+}
+
+static const RtmpTestPeerPlayEnd clean_ends[] = {
+  RTMP_TEST_PEER_PLAY_END_COMPLETE,
+  RTMP_TEST_PEER_PLAY_END_STOP,
+  RTMP_TEST_PEER_PLAY_END_UNPUBLISH,
+};
+
+GST_START_TEST (test_peer_clean_endings)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (clean_ends); i++) {
+    g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+    g_autoptr (GPtrArray) tags = NULL;
+    g_autoptr (GPtrArray) buffers = NULL;
+    Player player;
+
+    peer_add_flv_file (peer, &tags);
+    rtmp_test_peer_set_play_options (peer, FALSE, FALSE, FALSE, clean_ends[i]);
+    peer_player_init (&player, peer, NULL);
+    gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+    buffers = player_pull_all (&player, NULL);
+    fail_unless (gst_app_sink_is_eos (GST_APP_SINK (player.sink)), "%u", i);
+    assert_no_error (&player);
+    check_same_tags (buffers, tags);
+    player_clear (&player);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_peer_broken_endings)
+{
+  static const RtmpTestPeerPlayEnd ends[] = {
+    RTMP_TEST_PEER_PLAY_END_CLOSE,
+    RTMP_TEST_PEER_PLAY_END_CLOSE_MID_MESSAGE,
+  };
+  static const gchar *const texts[]
+      = { "closed the connection", "middle of a message" };
+  static guint8 frame[2000] = { 0x27, 0x01 };
+  g_autoptr (GBytes) big = g_bytes_new_static (frame, sizeof (frame));
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (ends); i++) {
+    g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+    g_autoptr (GPtrArray) buffers = NULL;
+    Player player;
+    GstMessage *error;
+
+    peer_add_flv_file (peer, NULL);
+    /* a last message long enough for the peer's cut (half of its bytes)
+     * to fall in its payload, not in its chunk header */
+    rtmp_test_peer_add_play_media (peer, RTMP_MESSAGE_VIDEO, 1000, big);
+    rtmp_test_peer_set_play_options (peer, FALSE, FALSE, FALSE, ends[i]);
+    peer_player_init (&player, peer, NULL);
+    gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+    buffers = player_pull_until_error (&player, &error);
+    check_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, texts[i]);
+    gst_message_unref (error);
+    /* the header, and what came before the end */
+    fail_unless (buffers->len > 60);
+    player_clear (&player);
+
+    /* rtmp2src's behaviour: EOS */
+    g_clear_pointer (&buffers, g_ptr_array_unref);
+    peer_player_init (&player, peer, "no-eof-is-error=false");
+    gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+    buffers = player_pull_all (&player, NULL);
+    fail_unless (gst_app_sink_is_eos (GST_APP_SINK (player.sink)));
+    assert_no_error (&player);
+    player_clear (&player);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_peer_stalls)
+{
+  static const RtmpTestPeerPoint points[]
+      = { RTMP_TEST_PEER_AT_HANDSHAKE, RTMP_TEST_PEER_AT_CONNECT,
+          RTMP_TEST_PEER_AT_CREATE_STREAM, RTMP_TEST_PEER_AT_PLAY };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (points); i++) {
+    g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+    Player player;
+    GstMessage *error;
+    gint64 elapsed_us;
+
+    rtmp_test_peer_set_stall (peer, points[i]);
+    peer_player_init (&player, peer, "timeout=1 play-type=live");
+    gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+    error = player_expect_one_error (&player);
+    check_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+        "timed out");
+    gst_message_unref (error);
+    fail_unless (player.phase_start_us != 0);
+    elapsed_us = player.error_us - player.phase_start_us;
+    fail_unless (elapsed_us < 2 * G_USEC_PER_SEC,
+        "stall %u: the error took %" G_GINT64_FORMAT " ms", i,
+        elapsed_us / 1000);
+    player_clear (&player);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_peer_rejections)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  Player player;
+  GstMessage *error;
+
+  /* play-type any: the state change fails, with one error */
+  rtmp_test_peer_set_reject_play (peer, "NetStream.Play.StreamNotFound",
+      "not here");
+  peer_player_init (&player, peer, NULL);
+  fail_unless_equals_int (
+      gst_element_set_state (player.pipeline, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  error = player_expect_one_error (&player);
+  check_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      "stream1");
+  gst_message_unref (error);
+  player_clear (&player);
+
+  rtmp_test_peer_set_reject_play (peer, NULL, NULL);
+  rtmp_test_peer_set_reject_connect (peer, "go away");
+  peer_player_init (&player, peer, "play-type=live");
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  error = player_expect_one_error (&player);
+  check_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      "go away");
+  gst_message_unref (error);
+  player_clear (&player);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_peer_garbage)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  Player player;
+  GstMessage *error;
+  g_autoptr (GPtrArray) buffers = NULL;
+
+  rtmp_test_peer_set_garbage_at (peer, RTMP_TEST_PEER_AT_STARTED, 64);
+  peer_player_init (&player, peer, "play-type=live");
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  buffers = player_pull_until_error (&player, &error);
+  check_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, NULL);
+  gst_message_unref (error);
+  player_clear (&player);
+
+  /* garbage for a handshake answer */
+  rtmp_test_peer_set_garbage_at (peer, RTMP_TEST_PEER_AT_HANDSHAKE, 64);
+  peer_player_init (&player, peer, "play-type=live");
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  error = player_expect_one_error (&player);
+  check_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, NULL);
+  gst_message_unref (error);
+  player_clear (&player);
+}
+
+GST_END_TEST;
+
+/* A server restart: the live stream goes on after reconnecting, through a
+ * refused first attempt */
+GST_START_TEST (test_peer_reconnect_after_restart)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  Player player;
+  GstStructure *stats = NULL;
+  guint reconnects = 0, i, discont = 0;
+
+  peer_add_flv_file (peer, NULL);
+  rtmp_test_peer_set_play_options (peer, TRUE, TRUE, FALSE,
+      RTMP_TEST_PEER_PLAY_END_NONE);
+  peer_player_init (&player, peer,
+      "play-type=live reconnect-attempts=5 reconnect-delay=100");
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 20; i++) {
+    GstBuffer *buffer = player_pull (&player, NULL);
+
+    fail_unless (buffer != NULL);
+    gst_buffer_unref (buffer);
+  }
+  rtmp_test_peer_refuse_connections (peer, 150);
+  rtmp_test_peer_drop_connections (peer);
+  fail_unless (rtmp_test_peer_wait_for_connections (peer, 2, WAIT_MS));
+  for (i = 0; i < 40; i++) {
+    GstBuffer *buffer = player_pull (&player, NULL);
+
+    fail_unless (buffer != NULL);
+    discont += GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    gst_buffer_unref (buffer);
+  }
+  fail_unless (discont >= 1);
+  assert_no_error (&player);
+  g_object_get (player.src, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint (stats, "reconnects", &reconnects));
+  fail_unless (reconnects >= 1);
+  gst_structure_free (stats);
+  player_clear (&player);
+}
+
+GST_END_TEST;
+
+/* Enhanced RTMP ReconnectRequest: the client moves, the stream goes on */
+GST_START_TEST (test_peer_reconnect_request)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  Player player;
+  guint i;
+
+  peer_add_flv_file (peer, NULL);
+  rtmp_test_peer_set_play_options (peer, TRUE, TRUE, FALSE,
+      RTMP_TEST_PEER_PLAY_END_NONE);
+  peer_player_init (&player, peer,
+      "play-type=live reconnect-attempts=1 reconnect-delay=0");
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 10; i++) {
+    GstBuffer *buffer = player_pull (&player, NULL);
+
+    fail_unless (buffer != NULL);
+    gst_buffer_unref (buffer);
+  }
+  fail_unless_equals_int (
+      rtmp_test_peer_send_reconnect_request (peer, NULL, "maintenance"), 1);
+  fail_unless (rtmp_test_peer_wait_for_connections (peer, 2, WAIT_MS));
+  for (i = 0; i < 20; i++) {
+    GstBuffer *buffer = player_pull (&player, NULL);
+
+    fail_unless (buffer != NULL);
+    gst_buffer_unref (buffer);
+  }
+  assert_no_error (&player);
+  player_clear (&player);
+}
+
+GST_END_TEST;
+
+/* What rtmpsrc asks for: connect (with the Enhanced RTMP FourCCs),
+ * createStream, play of the stream; closeStream and deleteStream when it
+ * stops */
+GST_START_TEST (test_peer_commands)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  g_autoptr (RtmpAmfValue) object = NULL;
+  g_auto (GStrv) commands = NULL;
+  g_autofree gchar *stream = NULL;
+  g_autofree gchar *joined = NULL;
+  const RtmpAmfValue *list;
+  Player player;
+  GstBuffer *buffer;
+
+  peer_add_flv_file (peer, NULL);
+  peer_player_init (&player, peer, "enhanced-codecs=hvc1,Opus");
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  buffer = player_pull (&player, NULL);
+  fail_unless (buffer != NULL);
+  gst_buffer_unref (buffer);
+  player_clear (&player);
+  fail_unless (rtmp_test_peer_wait_for_ended (peer, 1, WAIT_MS));
+
+  object = rtmp_test_peer_dup_connect_object (peer, 0);
+  fail_unless (object != NULL);
+  list = rtmp_amf_value_peek_field (object, "fourCcList");
+  fail_unless (list != NULL, "no fourCcList in connect");
+  fail_unless_equals_int (rtmp_amf_value_get_n_items (list), 2);
+  stream = rtmp_test_peer_dup_stream_name (peer, 0);
+  fail_unless_equals_string (stream, "stream1");
+  commands = rtmp_test_peer_dup_commands (peer, 0);
+  joined = g_strjoinv (" ", commands);
+  GST_INFO ("commands: %s", joined);
+  fail_unless (g_str_has_prefix (joined, "connect createStream play"), "%s",
+      joined);
+  fail_unless (strstr (joined, "closeStream") != NULL, "%s", joined);
+  fail_unless (strstr (joined, "deleteStream") != NULL, "%s", joined);
+}
+
+GST_END_TEST;
+
+/* A recorded stream seeks on the server and goes on from there */
+GST_START_TEST (test_peer_recorded_seek)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  g_autoptr (GPtrArray) buffers = NULL;
+  g_auto (GStrv) commands = NULL;
+  g_autofree gchar *joined = NULL;
+  Player player;
+  guint i;
+
+  peer_add_flv_file (peer, NULL);
+  rtmp_test_peer_set_play_options (peer, TRUE, FALSE, TRUE,
+      RTMP_TEST_PEER_PLAY_END_COMPLETE);
+  peer_player_init (&player, peer, NULL);
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 10; i++) {
+    GstBuffer *buffer = player_pull (&player, NULL);
+
+    fail_unless (buffer != NULL);
+    gst_buffer_unref (buffer);
+  }
+  fail_if (gst_base_src_is_live (GST_BASE_SRC (player.src)));
+  fail_unless (gst_element_seek_simple (player.pipeline, GST_FORMAT_TIME,
+      GST_SEEK_FLAG_FLUSH, 600 * GST_MSECOND));
+  buffers = player_pull_all (&player, NULL);
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (player.sink)));
+  assert_no_error (&player);
+  fail_unless (buffers->len > 5);
+  for (i = 0; i < buffers->len; i++)
+    fail_unless (GST_BUFFER_DTS (buffers->pdata[i]) >= 600 * GST_MSECOND,
+        "buffer %u at %" GST_TIME_FORMAT, i,
+        GST_TIME_ARGS (GST_BUFFER_DTS (buffers->pdata[i])));
+  commands = rtmp_test_peer_dup_commands (peer, 0);
+  joined = g_strjoinv (" ", commands);
+  fail_unless (strstr (joined, "seek") != NULL, "%s", joined);
+  player_clear (&player);
+}
+
+GST_END_TEST;
+
 /* --- bus messages and stats --- */
 
 GST_START_TEST (test_state_messages_and_stats)
@@ -2435,6 +2832,15 @@ rtmpsrc_suite (void)
   tcase_add_test (tc, test_flvdemux_gets_every_frame);
   tcase_add_test (tc, test_playbin_uses_rtmpsrc);
   tcase_add_test (tc, test_state_messages_and_stats);
+  tcase_add_test (tc, test_peer_clean_endings);
+  tcase_add_test (tc, test_peer_broken_endings);
+  tcase_add_test (tc, test_peer_stalls);
+  tcase_add_test (tc, test_peer_rejections);
+  tcase_add_test (tc, test_peer_garbage);
+  tcase_add_test (tc, test_peer_reconnect_after_restart);
+  tcase_add_test (tc, test_peer_reconnect_request);
+  tcase_add_test (tc, test_peer_commands);
+  tcase_add_test (tc, test_peer_recorded_seek);
   return s;
 }
 
