@@ -96,6 +96,39 @@ pipe_wait (Pipe *p, guint timeout_ms)
   }
 }
 
+/* Until the sink posted rtmp-state @state for the @nth time (from 1) */
+static gboolean
+pipe_wait_for_state (Pipe *p, const gchar *state, guint nth, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+
+  for (;;) {
+    guint i, n = 0;
+    gint64 left;
+    GstMessage *msg;
+
+    for (i = 0; i < p->states->len; i++)
+      n += g_str_equal (p->states->pdata[i], state);
+    if (n >= nth)
+      return TRUE;
+    left = end - g_get_monotonic_time ();
+    if (left <= 0)
+      return FALSE;
+    msg = gst_bus_timed_pop_filtered (p->bus, left * GST_USECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    if (msg == NULL || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      if (msg)
+        gst_message_unref (msg);
+      return FALSE;
+    }
+    if (gst_structure_has_name (gst_message_get_structure (msg), "rtmp-state"))
+      g_ptr_array_add (p->states,
+          g_strdup (gst_structure_get_string (gst_message_get_structure (msg),
+              "state")));
+    gst_message_unref (msg);
+  }
+}
+
 static void
 pipe_expect_eos (Pipe *p)
 {
@@ -705,6 +738,9 @@ GST_START_TEST (test_reconnect_after_drop)
   fail_unless (rtmp_test_peer_wait_for_media (peer, FLV_N_TAGS, WAIT_MS));
   rtmp_test_peer_drop_connections (peer);
   fail_unless (rtmp_test_peer_wait (peer, two_publishes, NULL, WAIT_MS));
+  /* what comes while the sink reconnects is dropped: wait until it
+   * publishes again */
+  fail_unless (pipe_wait_for_state (p, "publishing", 2, WAIT_MS));
 
   /* the same stream again: only its tags after the headers */
   {
