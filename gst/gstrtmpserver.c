@@ -132,6 +132,10 @@ struct _Listener
   GPtrArray *routes;  /* GstRtmpServerRoute *, borrowed */
   GPtrArray *clients; /* GstRtmpServerClient *, strong */
   guint n_pending;    /* clients neither playing nor publishing */
+  /* connections closed at once over the cap, not reported yet, and when
+   * the last report was posted */
+  guint n_over_cap;
+  gint64 over_cap_posted_us;
 };
 
 static GMutex registry_lock;
@@ -303,6 +307,33 @@ post_refused_to_all (Listener *self, GstRtmpServerClient *client,
   for (i = 0; i < elements->len; i++)
     post_client_message (elements->pdata[i], "rtmp-client-refused",
         client ? client->address : NULL, app, stream, kind, reason, code);
+}
+
+/* "rtmp-client-refused" for @count connections closed over the pending
+ * cap, the last from @address */
+static void
+post_refused_count (Listener *self, const gchar *address, guint count)
+{
+  g_autoptr (GPtrArray) elements = NULL;
+  g_autofree gchar *reason = g_strdup_printf ("too many connections that "
+                                              "neither play nor publish (%u)",
+      GST_RTMP_SERVER_MAX_PENDING);
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  elements = dup_elements_locked (self, NULL);
+  g_mutex_unlock (&self->lock);
+  GST_INFO ("%s: %u connection(s) closed at once: %s", self->display, count,
+      reason);
+  for (i = 0; i < elements->len; i++) {
+    GstStructure *s = gst_structure_new ("rtmp-client-refused", "address",
+        G_TYPE_STRING, address, "reason", G_TYPE_STRING, reason, "count",
+        G_TYPE_UINT, count, NULL);
+    GstElement *element = elements->pdata[i];
+
+    gst_element_post_message (element,
+        gst_message_new_element (GST_OBJECT (element), s));
+  }
 }
 
 /* --- routes --- */
@@ -1203,13 +1234,23 @@ start_client (Listener *self, GSocket *socket)
 
   g_mutex_lock (&self->lock);
   if (self->is_closed || self->n_pending >= GST_RTMP_SERVER_MAX_PENDING) {
-    gboolean closed = self->is_closed;
+    gint64 now = g_get_monotonic_time ();
+    guint count = 0;
 
+    /* a flood of connects must not flood the bus: one message a second
+     * says how many were closed since the last one */
+    if (!self->is_closed) {
+      self->n_over_cap++;
+      if (now - self->over_cap_posted_us >= G_USEC_PER_SEC) {
+        count = self->n_over_cap;
+        self->n_over_cap = 0;
+        self->over_cap_posted_us = now;
+      }
+    }
     g_mutex_unlock (&self->lock);
     g_socket_close (socket, NULL);
-    if (!closed)
-      post_refused_to_all (self, NULL, NULL, NULL, NULL,
-          "too many connections that neither play nor publish", NULL);
+    if (count > 0)
+      post_refused_count (self, address, count);
     return;
   }
   connection_config_locked (self, &config);
@@ -1281,15 +1322,22 @@ on_sweep (gpointer user_data)
 {
   Listener *self = user_data;
   g_autoptr (GPtrArray) clients = NULL;
-  guint i;
+  guint i, n_over_cap;
 
   clients = g_ptr_array_new_with_free_func (
       (GDestroyNotify) gst_rtmp_server_client_unref);
   g_mutex_lock (&self->lock);
+  /* report what the rate limit of start_client () held back */
+  n_over_cap = self->n_over_cap;
+  self->n_over_cap = 0;
+  if (n_over_cap > 0)
+    self->over_cap_posted_us = g_get_monotonic_time ();
   for (i = 0; i < self->clients->len; i++)
     g_ptr_array_add (clients,
         gst_rtmp_server_client_ref (self->clients->pdata[i]));
   g_mutex_unlock (&self->lock);
+  if (n_over_cap > 0)
+    post_refused_count (self, NULL, n_over_cap);
 
   for (i = 0; i < clients->len; i++) {
     GstRtmpServerClient *client = clients->pdata[i];

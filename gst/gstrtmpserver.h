@@ -57,7 +57,9 @@ G_BEGIN_DECLS
  *    element, with fields address, app, stream, kind ("play"/"publish"),
  *    reason (refused/disconnected) and code (refused: the status code sent).
  *    Refusals that concern no route in particular (the pending cap, an
- *    unknown application) go to every element of the listener. */
+ *    unknown application) go to every element of the listener; those of
+ *    the pending cap come at most once a second, with a "count" of the
+ *    connections closed since the last one. */
 
 /* Connections not playing or publishing, per listener */
 #define GST_RTMP_SERVER_MAX_PENDING 256
