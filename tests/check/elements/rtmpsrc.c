@@ -62,7 +62,8 @@ struct _Server
   GArray *seeks;  /* gdouble, ms */
   GArray *pauses; /* gboolean */
   gboolean client_closed;
-  guint triggers; /* the test's go-aheads for scripts */
+  guint triggers;     /* the test's go-aheads for scripts */
+  guint64 stalled_at; /* bytes a script wrote before the client stopped */
 };
 
 static guint8 server_random[RTMP_SESSION_RANDOM_SIZE];
@@ -1737,6 +1738,114 @@ GST_START_TEST (test_pause_resumes_server)
 
 GST_END_TEST;
 
+/* --- back-pressure --- */
+
+#define FLOOD_FRAMES 2000
+#define FLOOD_FRAME_BYTES 20000
+
+/* Writes what the session queued until the client takes nothing for 1 s:
+ * FALSE then (TRUE when all was written) */
+static gboolean
+peer_write_until_stall (Peer *peer, guint64 *sent)
+{
+  RtmpOutputVector vectors[32];
+  guint n;
+
+  g_socket_set_timeout (peer->socket, 1);
+  while ((n = rtmp_session_peek_output (peer->session, vectors, 32)) > 0) {
+    GError *error = NULL;
+    gssize written = g_socket_send (peer->socket,
+        (const gchar *) vectors[0].data, vectors[0].len, NULL, &error);
+
+    if (written <= 0) {
+      gboolean stalled
+          = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+
+      g_clear_error (&error);
+      g_socket_set_timeout (peer->socket, 3 * WAIT_MS / 1000);
+      if (!stalled)
+        peer->is_closed = TRUE;
+      return FALSE;
+    }
+    rtmp_session_consume_output (peer->session, written);
+    *sent += written;
+  }
+  g_socket_set_timeout (peer->socket, 3 * WAIT_MS / 1000);
+  return TRUE;
+}
+
+static void
+script_flood (Peer *peer, guint index, gpointer data)
+{
+  static guint8 frame[FLOOD_FRAME_BYTES] = { 0x27, 0x01 };
+  g_autoptr (GBytes) payload = g_bytes_new_static (frame, sizeof (frame));
+  guint64 sent = 0;
+  guint i;
+
+  if (!peer_start_play (peer, TRUE, TRUE))
+    return;
+  send_av_stream (peer, 0, 1, 100.0, TRUE);
+  for (i = 0; i < FLOOD_FRAMES; i++)
+    rtmp_session_send_media (peer->session, peer->stream_id, RTMP_MESSAGE_VIDEO,
+        80 + i * 40, payload);
+  if (!peer_write_until_stall (peer, &sent)) {
+    /* the player stopped reading: say how far it got */
+    g_mutex_lock (&peer->server->lock);
+    peer->server->stalled_at = sent;
+    g_cond_broadcast (&peer->server->cond);
+    g_mutex_unlock (&peer->server->lock);
+    if (!peer_flush (peer))
+      return;
+  }
+  peer_send_play_status (peer, "NetStream.Play.Complete");
+  peer_wait_closed (peer, TRUE);
+}
+
+/* A recorded stream prerolled in PAUSED does not buffer what the server
+ * sends without bound: the queue fills, reading stops, TCP pushes back.
+ * Nothing is lost once it plays. */
+GST_START_TEST (test_backpressure_bounds_the_queue)
+{
+  Server *server = server_new (script_flood, NULL, 1);
+  Player player;
+  g_autoptr (GPtrArray) buffers = NULL;
+  GstStructure *stats = NULL;
+  guint64 in_bytes = 0, stalled_at;
+  gint64 end = g_get_monotonic_time () + 3 * WAIT_MS * 1000;
+
+  player_init (&player, server, NULL);
+  fail_unless (gst_element_set_state (player.pipeline, GST_STATE_PAUSED)
+      != GST_STATE_CHANGE_FAILURE);
+  g_mutex_lock (&server->lock);
+  while (server->stalled_at == 0 && g_get_monotonic_time () < end)
+    g_cond_wait_until (&server->cond, &server->lock, end);
+  stalled_at = server->stalled_at;
+  g_mutex_unlock (&server->lock);
+  fail_unless (stalled_at > 0, "the server never had to wait");
+  g_object_get (player.src, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "in-bytes-total", &in_bytes));
+  gst_structure_free (stats);
+  GST_INFO ("the server stalled after %" G_GUINT64_FORMAT " bytes, rtmpsrc "
+            "read %" G_GUINT64_FORMAT,
+      stalled_at, in_bytes);
+  /* 2 s of media (the queue's bound: 50 frames, 1 MB), plus what the
+   * kernel's socket buffers hold */
+  fail_unless (in_bytes < 20 * 1024 * 1024, "read %" G_GUINT64_FORMAT,
+      in_bytes);
+  fail_unless (stalled_at < (guint64) FLOOD_FRAMES * FLOOD_FRAME_BYTES);
+
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  buffers = player_pull_all (&player, NULL);
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (player.sink)));
+  assert_no_error (&player);
+  /* header, 3 headers, |RtmpSampleAccess, 2 frames, the flood */
+  fail_unless_equals_int (buffers->len, 1 + 4 + 2 + FLOOD_FRAMES);
+  player_clear (&player);
+  server_free (server);
+}
+
+GST_END_TEST;
+
 /* --- reconnects --- */
 
 static void
@@ -2822,6 +2931,7 @@ rtmpsrc_suite (void)
   tcase_add_test (tc, test_idle_timeout);
   tcase_add_test (tc, test_seek);
   tcase_add_test (tc, test_pause_resumes_server);
+  tcase_add_test (tc, test_backpressure_bounds_the_queue);
   tcase_add_test (tc, test_reconnect_live);
   tcase_add_test (tc, test_amf3_data_becomes_amf0);
   tcase_add_test (tc, test_aggregate_split);
