@@ -2120,6 +2120,10 @@ gst_rtmp_src_class_init (GstRtmpSrcClass *klass)
    * #GstRtmpSrc:start, or 0) and makes a seekable, non-live source; any
    * (play start -2000) lets the server decide: the stream is recorded when
    * the server sends StreamIsRecorded or an onMetaData duration above 0.
+   * As that answer decides whether the source is live, with any the
+   * element connects in READY to PAUSED and waits for it there, even with
+   * #GstRtmpSrc:async-connect FALSE (which otherwise connects with the
+   * first buffer, as in rtmp2src).
    *
    * Since: 0.1
    */

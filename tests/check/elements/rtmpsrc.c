@@ -1526,6 +1526,39 @@ GST_START_TEST (test_garbage_from_server)
 
 GST_END_TEST;
 
+/* async-connect=false connects with the first buffer, as in rtmp2src */
+GST_START_TEST (test_async_connect_false)
+{
+  Server *server = server_new (script_live_stream, NULL, 1);
+  Player player;
+  g_autoptr (GPtrArray) buffers = NULL;
+  gint64 end;
+  guint n_peers;
+
+  player_init (&player, server, "play-type=live async-connect=false");
+  fail_unless_equals_int (
+      gst_element_set_state (player.pipeline, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_NO_PREROLL);
+  /* nothing connects in PAUSED */
+  end = g_get_monotonic_time () + 300 * 1000;
+  g_mutex_lock (&server->lock);
+  while (server->n_peers == 0 && g_get_monotonic_time () < end)
+    g_cond_wait_until (&server->cond, &server->lock, end);
+  n_peers = server->n_peers;
+  g_mutex_unlock (&server->lock);
+  fail_unless_equals_int (n_peers, 0);
+
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  buffers = player_pull_all (&player, NULL);
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (player.sink)));
+  fail_unless_equals_int (buffers->len, 45);
+  assert_no_error (&player);
+  player_clear (&player);
+  server_free (server);
+}
+
+GST_END_TEST;
+
 /* --- waits that must end --- */
 
 static void
@@ -2927,6 +2960,7 @@ rtmpsrc_suite (void)
   tcase_add_test (tc, test_stalled_phases);
   tcase_add_test (tc, test_stalled_tcp_connect);
   tcase_add_test (tc, test_garbage_from_server);
+  tcase_add_test (tc, test_async_connect_false);
   tcase_add_test (tc, test_unlock_interrupts_waiting);
   tcase_add_test (tc, test_idle_timeout);
   tcase_add_test (tc, test_seek);
