@@ -1445,6 +1445,50 @@ GST_START_TEST (test_hostile_huge_message)
 
 GST_END_TEST;
 
+/* Set Chunk Size 0x7fffffff: framing changes, nothing is reserved; the
+ * client is dropped at the phase deadline and the stream goes on */
+GST_START_TEST (test_hostile_huge_chunk_size)
+{
+  Server *server = server_start ("timeout=2");
+  g_autoptr (GPtrArray) players = players_new ();
+  g_autoptr (GPtrArray) attackers = players_new ();
+  Player *witness = start_witness (server, players);
+  guint frames = witness->n_video;
+  Player *attacker = player_new_full (server->port, "live", NULL,
+      RTMP_SESSION_INTENT_CONNECT, 0);
+  /* fmt 0, csid 2, Set Chunk Size (1), 4 bytes: 0x7fffffff; then a
+   * message announcing 1 MiB of which 64 KiB come */
+  const guint8 set_chunk_size[]
+      = { 0x02, 0, 0, 0, 0, 0, 4, 0x01, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff };
+  const guint8 header[] = { 0x03, 0, 0, 0, 0x10, 0x00, 0x00, 0x14, 0, 0, 0, 0 };
+  guint8 body[4096];
+  gint64 ms;
+  guint i;
+
+  g_ptr_array_add (attackers, attacker);
+  players_run (attackers, 5000, all_connected, NULL);
+  fail_unless (attacker->connected, "%s", attacker->error);
+  g_socket_set_blocking (attacker->socket, TRUE);
+  memset (body, 0x41, sizeof (body));
+  fail_unless (g_socket_send (attacker->socket, (const gchar *) set_chunk_size,
+                   sizeof (set_chunk_size), NULL, NULL)
+      > 0);
+  fail_unless (g_socket_send (attacker->socket, (const gchar *) header,
+                   sizeof (header), NULL, NULL)
+      > 0);
+  for (i = 0; i < 16; i++)
+    g_socket_send (attacker->socket, (const gchar *) body, sizeof (body), NULL,
+        NULL);
+  ms = ms_until_closed_driving (attacker->socket, 5000, players);
+  fail_unless (ms >= 0 && ms < 3000, "closed after %" G_GINT64_FORMAT " ms",
+      ms);
+  assert_witness_fine (witness, frames);
+  server_assert_no_error (server);
+  server_free (server);
+}
+
+GST_END_TEST;
+
 /* commands sent as fast as possible, their answers never read: dropped
  * within the phase timeout, memory bounded */
 GST_START_TEST (test_hostile_command_flood)
@@ -1856,6 +1900,9 @@ GST_START_TEST (test_publish_route)
   g_autoptr (GPtrArray) others = players_new ();
   Player *first, *second, *wrong, *next;
 
+  /* as every test here: the registry's rtmp plugin is ours */
+  rtmp_test_assert_plugin_is_ours ();
+
   g_mutex_init (&log.lock);
   route = publish_route_new (element, port, NULL, NULL, &log);
 
@@ -1927,6 +1974,9 @@ GST_START_TEST (test_ffmpeg_publishes_with_adobe_auth)
   Proc *ffmpeg;
   gboolean refused = FALSE;
 
+  /* as every test here: the registry's rtmp plugin is ours */
+  rtmp_test_assert_plugin_is_ours ();
+
   g_mutex_init (&log.lock);
   route = publish_route_new (element, port, "pub", "s3cret", &log);
   ffmpeg = proc_start (argv, NULL, err_path);
@@ -1974,6 +2024,9 @@ GST_START_TEST (test_ipv6_and_wildcard)
   GstElement *element = gst_pipeline_new ("publish-test");
   const gchar *hosts[] = { "::1", "0.0.0.0", "::" };
   guint i;
+
+  /* as every test here: the registry's rtmp plugin is ours */
+  rtmp_test_assert_plugin_is_ours ();
 
   for (i = 0; i < G_N_ELEMENTS (hosts); i++) {
     guint16 port = pick_port ();
@@ -2047,6 +2100,7 @@ server_suite (void)
   tcase_add_test (tc, test_hostile_garbage_handshake);
   tcase_add_test (tc, test_hostile_slowloris);
   tcase_add_test (tc, test_hostile_huge_message);
+  tcase_add_test (tc, test_hostile_huge_chunk_size);
   tcase_add_test (tc, test_hostile_command_flood);
   tcase_add_test (tc, test_hostile_many_connections);
   tcase_add_test (tc, test_rtmps_with_ffmpeg);
