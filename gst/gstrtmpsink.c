@@ -476,6 +476,10 @@ stop_server (GstRtmpSink *self)
   g_mutex_lock (&self->lock);
   route = g_steal_pointer (&self->route);
   g_mutex_unlock (&self->lock);
+  /* players hear that the stream ends (what their sockets take now), then
+   * their connections close */
+  if (self->fanout)
+    gst_rtmp_fanout_end (self->fanout);
   /* without self->lock: it waits for running callbacks; none runs after */
   gst_rtmp_server_route_free (route);
   g_mutex_lock (&self->lock);

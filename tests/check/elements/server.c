@@ -456,12 +456,11 @@ typedef struct
 } Player;
 
 static Player *
-player_new_full (guint16 port, const gchar *app, const gchar *stream,
-    RtmpSessionIntent intent, gint rcvbuf)
+player_new_family (GSocketFamily family, guint16 port, const gchar *app,
+    const gchar *stream, RtmpSessionIntent intent, gint rcvbuf)
 {
   Player *p = g_new0 (Player, 1);
-  g_autoptr (GInetAddress) loopback
-      = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (family);
   g_autoptr (GSocketAddress) address
       = g_inet_socket_address_new (loopback, port);
   g_autofree gchar *tc_url
@@ -476,8 +475,8 @@ player_new_full (guint16 port, const gchar *app, const gchar *stream,
   p->headers_first = TRUE;
   p->first_video_is_key = -1;
   p->codes = g_ptr_array_new_with_free_func (g_free);
-  p->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
+  p->socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+      NULL);
   if (rcvbuf > 0)
     g_socket_set_option (p->socket, SOL_SOCKET, SO_RCVBUF, rcvbuf, NULL);
   fail_unless (g_socket_connect (p->socket, address, NULL, &error), "%s",
@@ -497,6 +496,21 @@ player_new_full (guint16 port, const gchar *app, const gchar *stream,
   p->session = rtmp_session_new (&config);
   fail_unless (p->session != NULL);
   return p;
+}
+
+static Player *
+player_new_full (guint16 port, const gchar *app, const gchar *stream,
+    RtmpSessionIntent intent, gint rcvbuf)
+{
+  return player_new_family (G_SOCKET_FAMILY_IPV4, port, app, stream, intent,
+      rcvbuf);
+}
+
+static Player *
+player_new_v6 (guint16 port, const gchar *stream)
+{
+  return player_new_family (G_SOCKET_FAMILY_IPV6, port, "live", stream,
+      RTMP_SESSION_INTENT_PLAY, 0);
 }
 
 static Player *
@@ -1267,6 +1281,50 @@ GST_START_TEST (test_shared_listener)
       GUINT_TO_POINTER (5)));
   server_assert_no_error (server);
   server_free (server);
+}
+
+GST_END_TEST;
+
+/* The element on an IPv6 address; when it stops, its players hear
+ * NetStream.Play.Stop before the close */
+GST_START_TEST (test_ipv6_element_and_stop)
+{
+  guint16 port = pick_port ();
+  g_autofree gchar *url = g_strdup_printf ("rtmp://[::1]:%u/live/s", port);
+  g_autofree gchar *description = g_strdup_printf (
+      "videotestsrc is-live=true ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "x264enc tune=zerolatency key-int-max=30 speed-preset=ultrafast ! "
+      "flvmux streamable=true ! rtmpsink name=sink mode=server location=%s",
+      url);
+  g_autoptr (GPtrArray) players = players_new ();
+  g_autofree gchar *log = NULL;
+  GstElement *pipeline, *sink;
+  Player *p;
+  Probe probe;
+
+  rtmp_test_assert_plugin_is_ours ();
+  pipeline = gst_parse_launch (description, NULL);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  fail_unless (rtmp_test_element_is_ours (sink));
+  gst_object_unref (sink);
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+
+  /* ffprobe over IPv6 */
+  fail_unless (run_ffprobe (url, 2, &probe, &log), "%s", log);
+  fail_unless (probe.n_video > 20 && probe.first_video_is_key);
+
+  /* one of ours over IPv6 too, then the element stops */
+  p = player_new_v6 (port, "s");
+  g_ptr_array_add (players, p);
+  fail_unless (players_run (players, 10000, all_playing_with_video,
+      GUINT_TO_POINTER (10)));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (players_run (players, 5000, all_closed, NULL));
+  fail_unless (player_has_code (p, "NetStream.Play.Stop"));
+  gst_object_unref (pipeline);
 }
 
 GST_END_TEST;
@@ -2097,6 +2155,7 @@ server_suite (void)
   tcase_add_test (tc, test_wrong_app);
   tcase_add_test (tc, test_max_clients);
   tcase_add_test (tc, test_shared_listener);
+  tcase_add_test (tc, test_ipv6_element_and_stop);
   tcase_add_test (tc, test_hostile_garbage_handshake);
   tcase_add_test (tc, test_hostile_slowloris);
   tcase_add_test (tc, test_hostile_huge_message);
