@@ -39,10 +39,10 @@
  *
  * The output starts with an FLV header whose audio and video flags say what
  * the stream carries, taken from onMetaData (hasAudio/hasVideo, or
- * audiocodecid/videocodecid) or, without it, from the first tags. The
- * header waits for a tag of each kind onMetaData announces, or without it
- * for both kinds, at most 1 s or 500 ms of media; the sequence headers that
- * came meanwhile are moved before the other tags. Then each RTMP audio,
+ * audiocodecid/videocodecid) or, without it, from the first tags (waiting
+ * for both kinds at most 1 s, or 500 ms of media); the sequence headers
+ * that came meanwhile are moved before the other tags, later ones update
+ * the caps. Then each RTMP audio,
  * video or data message becomes one FLV tag; aggregate messages are split,
  * AMF3 data messages are converted to AMF0 script tags and a leading
  * `@setDataFrame` is dropped. Tag and buffer timestamps are the message
@@ -128,9 +128,9 @@ typedef enum
 /* play-type any: how long after NetStream.Play.Start a server may take to
  * say the stream is recorded before it is taken as live */
 #define DECISION_WAIT_MS 2000
-/* The FLV header waits for a tag of each kind onMetaData announces (or of
- * both kinds without it) at most this long after the first media message
- * arrived, or until the queued media spans HEADER_WAIT_MEDIA_MS */
+/* Without onMetaData, the FLV header waits for both audio and video at most
+ * this long after the first media message arrived, or until the queued
+ * media spans HEADER_WAIT_MEDIA_MS */
 #define HEADER_WAIT_MS 1000
 #define HEADER_WAIT_MEDIA_MS 500
 
@@ -1005,6 +1005,12 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
 
   ts_ms = map_timestamp_locked (self, message->timestamp,
       tag.tag_type != RTMP_FLV_TAG_SCRIPT);
+  GST_LOG_OBJECT (self,
+      "%s message at %u ms (%" G_GSIZE_FORMAT " bytes): "
+      "tag at %" G_GINT64_FORMAT " ms%s",
+      rtmp_message_type_get_name (message->type), message->timestamp,
+      g_bytes_get_size (tag.body), ts_ms,
+      tag.header != HEADER_NONE ? ", a header" : "");
   buffer = make_tag_buffer (tag.tag_type, tag.body, ts_ms);
   GST_BUFFER_DTS (buffer) = ts_ms * GST_MSECOND;
   GST_BUFFER_PTS (buffer)
@@ -1444,16 +1450,17 @@ gst_rtmp_src_change_state (GstElement *element, GstStateChange transition)
 
 /* --- the streaming thread --- */
 
-/* Whether the FLV header can be written: a tag of each kind onMetaData
- * announced came (so that their sequence headers make the first
- * streamheader), both audio and video came, or the bounded wait is over.
- * @deadline gets the end of the wait. Called with the lock, with buffers
- * queued. */
+/* Whether the FLV header can be written: onMetaData said what the stream
+ * has, both audio and video came, or the bounded wait is over. Waiting for
+ * the kinds onMetaData announces would cost up to a GOP at the start of a
+ * live stream (nginx-rtmp sends video from the next keyframe on): their
+ * sequence headers update the caps when they come. @deadline gets the end
+ * of the wait. Called with the lock, with buffers queued. */
 static gboolean
 header_ready_locked (GstRtmpSrc *self, gint64 now_us, gint64 *deadline)
 {
   guint i, n = gst_queue_array_get_length (self->queue);
-  guint8 announced = 0, seen = 0;
+  guint8 seen = 0;
   gboolean have_av = FALSE;
   gint64 first_ms = 0, last_ms = 0;
 
@@ -1468,8 +1475,8 @@ header_ready_locked (GstRtmpSrc *self, gint64 now_us, gint64 *deadline)
       continue;
     if (item->type != ITEM_BUFFER)
       return TRUE;
-    if (item->header == HEADER_METADATA && announced == 0)
-      announced = item->flv_flags;
+    if (item->header == HEADER_METADATA && item->flv_flags != 0)
+      return TRUE;
     if (item->tag_type == RTMP_FLV_TAG_SCRIPT)
       continue;
     seen |= item->tag_type == RTMP_FLV_TAG_AUDIO ? RTMP_FLV_HEADER_FLAG_AUDIO
@@ -1479,8 +1486,6 @@ header_ready_locked (GstRtmpSrc *self, gint64 now_us, gint64 *deadline)
     have_av = TRUE;
     last_ms = item->ts_ms;
   }
-  if (announced != 0 && (seen & announced) == announced)
-    return TRUE;
   if (seen == (RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO))
     return TRUE;
   if (have_av && last_ms - first_ms >= HEADER_WAIT_MEDIA_MS)
