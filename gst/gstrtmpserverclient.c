@@ -441,8 +441,17 @@ gst_rtmp_server_client_disconnect (GstRtmpServerClient *client,
       disconnect_free);
 }
 
+static gboolean
+linger_expired (gpointer data)
+{
+  gst_rtmp_server_client_finish (data, "its stream ended and it stayed");
+  return G_SOURCE_REMOVE;
+}
+
 /* The client stopped playing or publishing (closeStream, deleteStream,
- * FCUnpublish) but keeps its connection: it counts as pending again. */
+ * FCUnpublish). A connection serves one stream: it counts as pending again
+ * and is closed unless it closes by itself within STREAM_END_LINGER_MS (it
+ * may still send the rest of its stop commands). */
 static void
 client_deactivate (GstRtmpServerClient *client, const gchar *reason)
 {
@@ -450,6 +459,7 @@ client_deactivate (GstRtmpServerClient *client, const gchar *reason)
   GstRtmpServerRoute *route;
   g_autofree gchar *app = NULL;
   g_autofree gchar *stream = NULL;
+  GSource *linger;
 
   g_mutex_lock (&listener->lock);
   route = g_steal_pointer (&client->route);
@@ -473,6 +483,13 @@ client_deactivate (GstRtmpServerClient *client, const gchar *reason)
     gst_rtmp_server_route_leave (route);
   }
   gst_rtmp_server_route_unref (route);
+
+  linger = g_timeout_source_new (STREAM_END_LINGER_MS);
+  g_source_set_callback (linger, linger_expired,
+      gst_rtmp_server_client_ref (client),
+      (GDestroyNotify) gst_rtmp_server_client_unref);
+  g_source_attach (linger, gst_rtmp_io_loop_get_context (listener->loop));
+  g_source_unref (linger);
 }
 
 /* --- session events --- */

@@ -32,6 +32,8 @@ typedef struct _GstRtmpServerListener GstRtmpServerListener;
 #define PENDING_MAX_BACKLOG (1024 * 1024)
 /* How long a TCP_INFO reading of a client's backlog is reused */
 #define BACKLOG_READING_INTERVAL_US (50 * 1000)
+/* A client whose stream ended has this long to close its connection */
+#define STREAM_END_LINGER_MS 2000
 
 /* Limits for every server session: players send only commands; a
  * publisher's largest message is a keyframe. The defaults (16 MiB

@@ -1110,6 +1110,9 @@ GST_START_TEST (test_pause_and_close)
   fail_unless_equals_int (server_get_n_clients (server), 0);
   fail_unless_equals_int (
       server_wait_messages (server, "disconnected", "closeStream", 1), 1);
+  /* one stream per connection: the server closes it soon after */
+  fail_unless (players_run (players, 4000, all_closed, NULL),
+      "the connection stayed open after its stream ended");
   server_assert_no_error (server);
   server_free (server);
 }
