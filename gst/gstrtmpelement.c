@@ -336,6 +336,7 @@ gst_rtmp_element_settings_clear (GstRtmpElementSettings *s)
   g_clear_pointer (&s->tls_key_file, g_free);
   g_clear_pointer (&s->swf_url, g_free);
   g_clear_pointer (&s->page_url, g_free);
+  g_clear_pointer (&s->location_error, g_free);
 }
 
 /* Called with the object lock */
@@ -394,8 +395,24 @@ gst_rtmp_element_set_location (GstElement *element, GstRtmpElementSettings *s,
   }
   GST_OBJECT_LOCK (element);
   apply_url (s, url);
+  g_clear_pointer (&s->location_error, g_free);
   GST_OBJECT_UNLOCK (element);
   return TRUE;
+}
+
+gboolean
+gst_rtmp_element_check_settings (GstElement *element, GstRtmpElementSettings *s,
+    GError **error)
+{
+  gboolean ok;
+
+  GST_OBJECT_LOCK (element);
+  ok = s->location_error == NULL;
+  if (!ok)
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "the location is invalid: %s", s->location_error);
+  GST_OBJECT_UNLOCK (element);
+  return ok;
 }
 
 static void
@@ -419,9 +436,16 @@ gst_rtmp_element_set_property (GstElement *element, GstRtmpElementSettings *s,
       g_autoptr (GError) error = NULL;
 
       if (!gst_rtmp_element_set_location (element, s,
-              g_value_get_string (value), &error))
+              g_value_get_string (value), &error)) {
+        /* a warning now; starting fails with it (gst-launch shows only
+         * that) */
         GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
             ("Invalid location: %s", error->message), (NULL));
+        GST_OBJECT_LOCK (element);
+        g_free (s->location_error);
+        s->location_error = g_strdup (error->message);
+        GST_OBJECT_UNLOCK (element);
+      }
       break;
     }
     case GST_RTMP_ELEMENT_PROP_SCHEME:
@@ -861,6 +885,8 @@ gst_rtmp_element_build_client_settings (GstElement *element,
   gboolean is_publish = intent == RTMP_SESSION_INTENT_PUBLISH;
 
   memset (out, 0, sizeof (*out));
+  if (!gst_rtmp_element_check_settings (element, s, error))
+    return FALSE;
   GST_OBJECT_LOCK (element);
   url = settings_to_url (s);
   if (s->extra_connect_args && s->extra_connect_args[0]) {

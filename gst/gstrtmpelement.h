@@ -95,6 +95,9 @@ typedef struct
   gchar *tls_key_file;
   gchar *swf_url;
   gchar *page_url;
+  /* why the last location set did not parse, until a good one is set:
+   * starting fails with it */
+  gchar *location_error;
 } GstRtmpElementSettings;
 
 /* @is_sink: the sink's defaults (reconnect-attempts 10, its flash
@@ -118,6 +121,11 @@ gboolean gst_rtmp_element_get_property (GstElement *element,
  * FALSE (error set, settings untouched) when it does not parse */
 gboolean gst_rtmp_element_set_location (GstElement *element,
     GstRtmpElementSettings *settings, const gchar *location, GError **error);
+
+/* FALSE with a GST_RESOURCE_ERROR_SETTINGS error when the settings cannot
+ * be used whatever the mode (a location that did not parse); for start () */
+gboolean gst_rtmp_element_check_settings (GstElement *element,
+    GstRtmpElementSettings *settings, GError **error);
 
 /* The URI handler of both elements; schemes rtmp and rtmps */
 void gst_rtmp_element_uri_handler_init (GstURIHandlerInterface *iface,
