@@ -2892,6 +2892,38 @@ GST_START_TEST (test_peer_recorded_seek)
 
 GST_END_TEST;
 
+/* After EOS, a recorded stream can be seeked back and played again */
+GST_START_TEST (test_peer_seek_after_eos)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  g_autoptr (GPtrArray) played = NULL;
+  g_autoptr (GPtrArray) replayed = NULL;
+  Player player;
+
+  peer_add_flv_file (peer, NULL);
+  rtmp_test_peer_set_play_options (peer, FALSE, FALSE, TRUE,
+      RTMP_TEST_PEER_PLAY_END_COMPLETE);
+  peer_player_init (&player, peer, NULL);
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  played = player_pull_all (&player, NULL);
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (player.sink)));
+  fail_unless (gst_element_seek_simple (player.pipeline, GST_FORMAT_TIME,
+      GST_SEEK_FLAG_FLUSH, 0));
+  replayed = player_pull_all (&player, NULL);
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (player.sink)));
+  assert_no_error (&player);
+  /* the file's 65 tags again (the first run also had the FLV header and
+   * |RtmpSampleAccess) */
+  fail_unless_equals_int (played->len, 1 + 1 + 65);
+  fail_unless_equals_int (replayed->len, 65);
+  fail_unless (
+      GST_BUFFER_FLAG_IS_SET (replayed->pdata[0], GST_BUFFER_FLAG_DISCONT));
+  fail_unless_equals_uint64 (GST_BUFFER_DTS (replayed->pdata[0]), 0);
+  player_clear (&player);
+}
+
+GST_END_TEST;
+
 /* --- bus messages and stats --- */
 
 GST_START_TEST (test_state_messages_and_stats)
@@ -2991,6 +3023,7 @@ rtmpsrc_suite (void)
   tcase_add_test (tc, test_peer_reconnect_request);
   tcase_add_test (tc, test_peer_commands);
   tcase_add_test (tc, test_peer_recorded_seek);
+  tcase_add_test (tc, test_peer_seek_after_eos);
   return s;
 }
 
