@@ -759,7 +759,8 @@ assert_played_cleanly (Player *p, guint min_video)
 
 /* ---- tests ---- */
 
-/* ffprobe, ffmpeg, rtmpdump and rtmp2src play the stream at once */
+/* ffprobe, ffmpeg, rtmpdump, rtmp2src and our rtmpsrc play the stream at
+ * once */
 static void
 on_rtmp2_handoff (GstElement *fakesink, GstBuffer *buffer, GstPad *pad,
     gpointer user_data)
@@ -797,7 +798,13 @@ GST_START_TEST (test_real_players_at_once)
       "fakesink name=v signal-handoffs=true sync=false",
       server->url);
   GstElement *rtmp2 = gst_parse_launch (rtmp2_description, NULL);
-  GstElement *fakesink;
+  g_autofree gchar *ours_description = g_strdup_printf (
+      "rtmpsrc name=src location=%s ! flvdemux name=d d.video ! queue ! "
+      "fakesink name=v signal-handoffs=true sync=false",
+      server->url);
+  GstElement *ours = gst_parse_launch (ours_description, NULL);
+  gint ours_counts[2] = { 0, -1 };
+  GstElement *fakesink, *src;
   gint rtmp2_counts[2] = { 0, -1 };
   Proc *ffmpeg, *rtmpdump;
   Probe live, probe;
@@ -811,12 +818,22 @@ GST_START_TEST (test_real_players_at_once)
   g_signal_connect (fakesink, "handoff", G_CALLBACK (on_rtmp2_handoff),
       rtmp2_counts);
   gst_object_unref (fakesink);
+  fail_unless (ours != NULL);
+  src = gst_bin_get_by_name (GST_BIN (ours), "src");
+  fail_unless (rtmp_test_element_is_ours (src), "rtmpsrc is not ours");
+  gst_object_unref (src);
+  fakesink = gst_bin_get_by_name (GST_BIN (ours), "v");
+  g_signal_connect (fakesink, "handoff", G_CALLBACK (on_rtmp2_handoff),
+      ours_counts);
+  gst_object_unref (fakesink);
 
   /* all four at once */
   ffprobe = proc_start (ffprobe_argv, ffprobe_out, ffprobe_err);
   ffmpeg = proc_start (ffmpeg_argv, NULL, ffmpeg_err);
   rtmpdump = proc_start (rtmpdump_argv, NULL, rtmpdump_err);
   fail_if (gst_element_set_state (rtmp2, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_set_state (ours, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE);
   end = g_get_monotonic_time () + 2500 * G_TIME_SPAN_MILLISECOND;
   while (g_get_monotonic_time () < end) {
@@ -828,6 +845,8 @@ GST_START_TEST (test_real_players_at_once)
   proc_stop (rtmpdump);
   gst_element_set_state (rtmp2, GST_STATE_NULL);
   gst_object_unref (rtmp2);
+  gst_element_set_state (ours, GST_STATE_NULL);
+  gst_object_unref (ours);
 
   log = proc_dup_stderr (ffprobe);
   fail_unless (proc_succeeded (ffprobe), "ffprobe failed: %s", log);
@@ -854,10 +873,13 @@ GST_START_TEST (test_real_players_at_once)
   fail_unless (rtmp2_counts[0] >= 60, "rtmp2src: %d video frames",
       rtmp2_counts[0]);
   fail_unless_equals_int (rtmp2_counts[1], 1);
+  fail_unless (ours_counts[0] >= 60, "rtmpsrc: %d video frames",
+      ours_counts[0]);
+  fail_unless_equals_int (ours_counts[1], 1);
 
-  /* ffprobe, ffmpeg, rtmpdump and rtmp2src were playing at once */
-  fail_unless (max_clients == 4, "at most %u clients at once", max_clients);
-  fail_unless (server_wait_messages (server, "connected", NULL, 4) >= 4);
+  /* ffprobe, ffmpeg, rtmpdump, rtmp2src and our rtmpsrc played at once */
+  fail_unless (max_clients == 5, "at most %u clients at once", max_clients);
+  fail_unless (server_wait_messages (server, "connected", NULL, 5) >= 5);
   server_assert_no_error (server);
 
   proc_free (ffprobe);
