@@ -544,6 +544,27 @@ lookup_key (const gchar *host, guint16 port)
   return g_strdup_printf ("%s|%u", text, port);
 }
 
+/* Each connection loads the certificate and key when it starts TLS: load
+ * them once now, so that a missing or unusable file fails the element's
+ * start rather than every client */
+static gboolean
+check_tls_files (const GstRtmpServerRouteConfig *config, GError **error)
+{
+#if HAVE_TLS
+  GstRtmpTlsConfig tls = {
+    .is_server = TRUE,
+    .certificate_file = config->tls_certificate_file,
+    .key_file = config->tls_key_file,
+  };
+  GstRtmpTls *check = gst_rtmp_tls_new (&tls, error);
+
+  if (check == NULL)
+    return FALSE;
+  gst_rtmp_tls_free (check);
+#endif
+  return TRUE;
+}
+
 /* (transfer full) the open listener of the address, or a new one; called
  * with registry_lock */
 static GstRtmpServerListener *
@@ -574,6 +595,8 @@ acquire_listener_locked (const GstRtmpServerRouteConfig *config, GError **error)
     return gst_rtmp_server_listener_ref (self);
   }
 
+  if (config->use_tls && !check_tls_files (config, error))
+    return NULL;
   socket = listen_on (config->host, config->port, &port, &bound_key, error);
   if (socket == NULL)
     return NULL;

@@ -1354,6 +1354,76 @@ GST_START_TEST (test_ipv6_element_and_stop)
 
 GST_END_TEST;
 
+/* What keeps the element from starting is one error at start: the port
+ * taken by another program, rtmps:// without a certificate, a certificate
+ * file that does not exist */
+static gchar *
+start_error (const gchar *location, const gchar *props)
+{
+  g_autofree gchar *description = g_strdup_printf (
+      "fakesrc ! rtmpsink name=sink mode=server location=%s %s", location,
+      props);
+  GstElement *pipeline = gst_parse_launch (description, NULL);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *text;
+
+  fail_unless (rtmp_test_element_is_ours (sink));
+  gst_object_unref (sink);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PAUSED)
+      == GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+                   GST_RESOURCE_ERROR_OPEN_WRITE),
+      "%s", error->message);
+  text = g_strdup (error->message);
+  g_error_free (error);
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return text;
+}
+
+GST_START_TEST (test_start_errors)
+{
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4,
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback
+      = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autofree gchar *taken = NULL;
+  g_autofree gchar *tls = NULL;
+  g_autofree gchar *message = NULL;
+  guint16 port;
+
+  rtmp_test_assert_plugin_is_ours ();
+  /* another program listens there, without SO_REUSEPORT */
+  fail_unless (g_socket_bind (socket, address, FALSE, NULL));
+  fail_unless (g_socket_listen (socket, NULL));
+  local = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  taken = g_strdup_printf ("rtmp://127.0.0.1:%u/live/s", port);
+  message = start_error (taken, "");
+  fail_unless (strstr (message, "in use") != NULL, "%s", message);
+  g_free (message);
+
+  tls = g_strdup_printf ("rtmps://127.0.0.1:%u/live/s", pick_port ());
+  message = start_error (tls, "");
+  fail_unless (strstr (message, "tls-certificate-file") != NULL, "%s", message);
+  g_free (message);
+  message = start_error (tls,
+      "tls-certificate-file=/nonexistent/cert.pem "
+      "tls-key-file=/nonexistent/key.pem");
+  fail_unless (strstr (message, "/nonexistent/") != NULL, "%s", message);
+}
+
+GST_END_TEST;
+
 /* ---- hostile clients ---- */
 
 static GSocket *
@@ -2181,6 +2251,7 @@ server_suite (void)
   tcase_add_test (tc, test_max_clients);
   tcase_add_test (tc, test_shared_listener);
   tcase_add_test (tc, test_ipv6_element_and_stop);
+  tcase_add_test (tc, test_start_errors);
   tcase_add_test (tc, test_hostile_garbage_handshake);
   tcase_add_test (tc, test_hostile_slowloris);
   tcase_add_test (tc, test_hostile_huge_message);
