@@ -297,7 +297,10 @@ connection_config_locked (GstRtmpServerListener *self,
   session->phase_timeout_ms
       = (timeout_s ? timeout_s : DEFAULT_TIMEOUT_S) * 1000;
   session->idle_timeout_ms = (idle_s ? idle_s : DEFAULT_IDLE_TIMEOUT_S) * 1000;
-  session->ping_interval_ms = PING_INTERVAL_MS;
+  /* players that only read answer pings: ping three times per idle
+   * timeout at least */
+  session->ping_interval_ms
+      = MIN (PING_INTERVAL_MS, MAX (session->idle_timeout_ms / 3, 100));
   session->chunk_size = chunk_size ? chunk_size : DEFAULT_CHUNK_SIZE;
   session->limits.max_message_bytes = GST_RTMP_SERVER_MAX_MESSAGE_BYTES;
   session->limits.max_buffered_bytes = GST_RTMP_SERVER_MAX_BUFFERED_BYTES;

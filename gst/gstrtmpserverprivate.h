@@ -20,7 +20,7 @@ typedef struct _GstRtmpServerListener GstRtmpServerListener;
 #define DEFAULT_IDLE_TIMEOUT_S 30
 #define DEFAULT_CHUNK_SIZE 4096
 /* Pings keep the idle timeout from dropping players that only read: they
- * answer with PingResponse */
+ * answer with PingResponse. More often when the idle timeout is short. */
 #define PING_INTERVAL_MS 5000
 /* Connections accepted per dispatch before other sources get a turn */
 #define MAX_ACCEPTS_PER_DISPATCH 32

@@ -1424,6 +1424,39 @@ GST_START_TEST (test_start_errors)
 
 GST_END_TEST;
 
+/* idle-timeout: a player that answers nothing (it reads nothing, so not
+ * the server's pings either) is dropped; one that only reads is not, even
+ * when the timeout is shorter than the usual ping interval */
+GST_START_TEST (test_idle_timeout)
+{
+  Server *server = server_start ("idle-timeout=2");
+  g_autoptr (GPtrArray) players = players_new ();
+  Player *reader = player_new (server->port, "s");
+  Player *mute = player_new (server->port, "s");
+  gint64 start;
+
+  g_ptr_array_add (players, reader);
+  g_ptr_array_add (players, mute);
+  fail_unless (players_run (players, 10000, all_playing_with_video,
+      GUINT_TO_POINTER (1)));
+  mute->reading = FALSE;
+  start = g_get_monotonic_time ();
+  while (server_count_messages (server, "disconnected", "no data") == 0
+      && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
+    players_run (players, 10, NULL, NULL);
+  fail_unless_equals_int (
+      server_count_messages (server, "disconnected", "no data"), 1);
+  GST_INFO ("the mute player was dropped after %" G_GINT64_FORMAT " ms",
+      (g_get_monotonic_time () - start) / 1000);
+  players_run (players, 4000, NULL, NULL);
+  fail_unless (!reader->closed, "%s", reader->error);
+  fail_unless_equals_int (server_get_n_clients (server), 1);
+  server_assert_no_error (server);
+  server_free (server);
+}
+
+GST_END_TEST;
+
 /* ---- hostile clients ---- */
 
 static GSocket *
@@ -2252,6 +2285,7 @@ server_suite (void)
   tcase_add_test (tc, test_shared_listener);
   tcase_add_test (tc, test_ipv6_element_and_stop);
   tcase_add_test (tc, test_start_errors);
+  tcase_add_test (tc, test_idle_timeout);
   tcase_add_test (tc, test_hostile_garbage_handshake);
   tcase_add_test (tc, test_hostile_slowloris);
   tcase_add_test (tc, test_hostile_huge_message);
