@@ -598,6 +598,17 @@ gst_rtmp_connection_flush_locked (GstRtmpConnection *self)
 
 /* --- reading --- */
 
+static void
+set_quick_ack_locked (GstRtmpConnection *self)
+{
+  gint one = 1;
+
+  if (g_socket_get_family (self->socket) == G_SOCKET_FAMILY_UNIX)
+    return;
+  setsockopt (g_socket_get_fd (self->socket), IPPROTO_TCP, TCP_QUICKACK, &one,
+      sizeof (one));
+}
+
 static gboolean
 receive_plaintext_locked (GstRtmpConnection *self, const guint8 *data,
     gsize len, guint64 now_us)
@@ -674,6 +685,11 @@ read_locked (GstRtmpConnection *self, guint64 now_us)
       }
       return;
     }
+    /* Linux leaves quick-ack mode by itself: ask for it again after every
+     * read, so that the peer's answers (handshake, connect) and its media
+     * are acknowledged at once instead of after the 40 ms delayed-ACK
+     * timer, which added tens of ms to connecting to nginx-rtmp */
+    set_quick_ack_locked (self);
     if (!receive_locked (self, self->read_buffer, n, now_us))
       return;
     if (n < READ_SIZE)
