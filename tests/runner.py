@@ -175,7 +175,7 @@ def phase_main(tally):
 
 
 SANITIZER_ENV = {
-    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:strict_string_checks=1",
+    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:strict_string_checks=1:fast_unwind_on_malloc=0",
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
     "LSAN_OPTIONS": "suppressions=" + os.path.join(TOP, "tests", "lsan.supp"),
     "GST_REGISTRY_FORK": "no",
