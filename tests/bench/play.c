@@ -42,7 +42,9 @@ static gboolean opt_quickack = FALSE;
 
 static GOptionEntry entries[] = {
   { "elements", 0, 0, G_OPTION_ARG_STRING, &opt_elements,
-      "ttfb: sources, comma-separated", "A,B" },
+      "ttfb: sources, comma-separated (session, session-quickack: the "
+      "client session without an element)",
+      "A,B" },
   { "location", 0, 0, G_OPTION_ARG_STRING, &opt_location, "stream URL", "URL" },
   { "iterations", 0, 0, G_OPTION_ARG_INT, &opt_iterations,
       "ttfb: starts per source", "N" },
@@ -66,9 +68,23 @@ static GOptionEntry entries[] = {
       "e2e: per-frame results: index kind bytes latency_ns (- when lost)",
       "FILE" },
   { "quickack", 0, 0, G_OPTION_ARG_NONE, &opt_quickack,
-      "e2e, --src session: TCP_QUICKACK after every read", NULL },
+      "--src session: TCP_QUICKACK after every read", NULL },
   G_OPTION_ENTRY_NULL,
 };
+
+/* The protocol layer's client session playing on a thread, or in the
+ * caller's thread until the first media message (ttfb) */
+typedef struct
+{
+  GThread *thread;
+  volatile gint stop;
+  gchar *error;
+  gboolean quickack;
+  gboolean stop_at_first_media;
+  gint64 first_media_ns;
+} SessionPlayer;
+
+static gboolean session_play (SessionPlayer *player, GError **error);
 
 static void
 set_properties (GstElement *element, gchar **settings)
@@ -174,6 +190,23 @@ first_buffer_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return is_media ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_OK;
 }
 
+/* "session" and "session-quickack" in --elements: the protocol layer's
+ * client session, from before its TCP connect to its first media message */
+static gboolean
+measure_session_first_media (gboolean quickack, gdouble *first_media_ms,
+    GError **error)
+{
+  SessionPlayer player = { 0 };
+  gint64 start_ns = bench_now_ns ();
+
+  player.quickack = quickack;
+  player.stop_at_first_media = TRUE;
+  if (!session_play (&player, error))
+    return FALSE;
+  *first_media_ms = (player.first_media_ns - start_ns) / 1e6;
+  return TRUE;
+}
+
 static gboolean
 measure_first_buffer (const gchar *element_name, gdouble *first_buffer_ms,
     gdouble *first_media_ms, GError **error)
@@ -186,6 +219,16 @@ measure_first_buffer (const gchar *element_name, gdouble *first_buffer_ms,
   gint64 start_ns, end_us;
   gboolean ok = TRUE;
 
+  if (g_str_has_prefix (element_name, "session")) {
+    gst_object_unref (pipeline);
+    gst_object_unref (sink);
+    if (!measure_session_first_media (
+            g_str_equal (element_name, "session-quickack"), first_media_ms,
+            error))
+      return FALSE;
+    *first_buffer_ms = *first_media_ms;
+    return TRUE;
+  }
   if (src == NULL) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
         "no element %s", element_name);
@@ -236,8 +279,14 @@ run_ttfb (void)
   guint e;
 
   for (e = 0; names[e]; e++) {
-    GstElement *element = gst_element_factory_make (names[e], NULL);
+    GstElement *element;
     gchar *text;
+
+    if (g_str_has_prefix (names[e], "session")) {
+      printf ("# %s: the protocol layer's client session\n", names[e]);
+      continue;
+    }
+    element = gst_element_factory_make (names[e], NULL);
 
     if (element == NULL) {
       fprintf (stderr, "bench-play: no element %s\n", names[e]);
@@ -305,13 +354,6 @@ received_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-typedef struct
-{
-  GThread *thread;
-  volatile gint stop;
-  gchar *error;
-} SessionPlayer;
-
 static gboolean
 session_play (SessionPlayer *player, GError **error)
 {
@@ -352,7 +394,7 @@ session_play (SessionPlayer *player, GError **error)
       continue;
     n = read (fd, buf, 64 * 1024);
     now_ns = bench_now_ns ();
-    if (opt_quickack) {
+    if (player->quickack) {
       int one = 1;
 
       /* ACK at once: a server whose socket has Nagle on (nginx-rtmp) holds
@@ -374,6 +416,10 @@ session_play (SessionPlayer *player, GError **error)
         const guint8 *data = g_bytes_get_data (event.message->payload, &len);
         guint32 index;
 
+        if (player->first_media_ns == 0)
+          player->first_media_ns = now_ns;
+        if (player->stop_at_first_media)
+          g_atomic_int_set (&player->stop, 1);
         if (bench_frame_find (data, MIN (len, 64), &offset, &index)
             && index < n_frames && received_ns[index] == 0)
           received_ns[index] = now_ns;
@@ -499,6 +545,7 @@ run_e2e (void)
 
     if (!player_started && i / 2 >= player_start_frame) {
       player_start_ns = bench_now_ns ();
+      session_player.quickack = opt_quickack;
       if (is_session)
         session_player.thread = g_thread_new ("bench-player",
             session_player_thread, &session_player);
