@@ -67,6 +67,7 @@ struct _GstRtmpFanout
   gsize gop_bytes;
   gboolean is_gop_valid; /* caching: a keyframe started it, within bound */
   guint32 last_timestamp;
+  gboolean is_ended; /* the end was sent; cleared by the next tag */
 
   guint64 clients_total, clients_refused, clients_too_slow;
   guint64 dropped_frames, dropped_bytes;
@@ -349,6 +350,7 @@ gst_rtmp_fanout_push (GstRtmpFanout *self, guint8 type, guint32 timestamp,
 
   g_mutex_lock (&self->lock);
   self->last_timestamp = timestamp;
+  self->is_ended = FALSE;
   if (is_header && classify_header (type, &kind)) {
     if (self->headers[kind] && g_bytes_equal (self->headers[kind], body)) {
       g_mutex_unlock (&self->lock);
@@ -405,6 +407,12 @@ gst_rtmp_fanout_end (GstRtmpFanout *self)
   guint i;
 
   g_mutex_lock (&self->lock);
+  /* EOS, then stop (): the players hear it once */
+  if (self->is_ended) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  self->is_ended = TRUE;
   for (i = 0; i < self->players->len; i++) {
     Player *player = self->players->pdata[i];
 

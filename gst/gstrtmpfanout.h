@@ -74,7 +74,7 @@ void gst_rtmp_fanout_push (GstRtmpFanout *fanout, guint8 type,
 /* A new stream follows (flush): forget headers and the GOP */
 void gst_rtmp_fanout_reset (GstRtmpFanout *fanout);
 /* EOS: Stream EOF, NetStream.Play.UnpublishNotify and NetStream.Play.Stop
- * to every player */
+ * to every player; once until the next tag */
 void gst_rtmp_fanout_end (GstRtmpFanout *fanout);
 
 /* --- statistics (any thread) --- */

@@ -1927,7 +1927,16 @@ GST_START_TEST (test_eos_stops_players)
   fail_unless (proc_wait (ffmpeg, 10000), "ffmpeg kept playing after EOS");
   fail_unless (proc_succeeded (ffmpeg));
   proc_free (ffmpeg);
+  /* stopping after EOS does not say it again */
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  players_run (players, 500, all_closed, NULL);
+  {
+    guint i, n_stop = 0;
+
+    for (i = 0; i < p->codes->len; i++)
+      n_stop += g_str_equal (p->codes->pdata[i], "NetStream.Play.Stop");
+    fail_unless_equals_int (n_stop, 1);
+  }
   gst_object_unref (pipeline);
   remove_dir (dir);
 }
