@@ -38,7 +38,7 @@ G_BEGIN_DECLS
  *  - runs every connection as an RtmpSession in the server role on the shared
  *    I/O threads, with the phase timeout of its routes (handshake, connect,
  *    publish-or-play), an idle timeout, pings, and tight RtmpLimits (see
- *    gstrtmpserver.c: GST_RTMP_SERVER_MAX_MESSAGE_BYTES...);
+ *    gstrtmpserverprivate.h: GST_RTMP_SERVER_MAX_MESSAGE_BYTES...);
  *  - answers connect only when some route has that application (the
  *    query string and a trailing '/' are ignored), else
  *    NetConnection.Connect.Rejected and a close;
@@ -52,6 +52,10 @@ G_BEGIN_DECLS
  *    having a live publisher refuses a second one (BadName);
  *  - closes connections that queue more than they read (command floods
  *    whose answers are never read; a route's max_backlog_bytes);
+ *  - serves one stream per connection: a second play or publish on it is
+ *    refused, and once its stream ended (closeStream, deleteStream,
+ *    FCUnpublish: "gone" follows) the connection is closed unless the
+ *    client closes it within 2 s;
  *  - posts the element messages "rtmp-client-connected",
  *    "rtmp-client-refused" and "rtmp-client-disconnected" on the route's
  *    element, with fields address, app, stream, kind ("play"/"publish"),
