@@ -202,6 +202,15 @@ GstRtmpServerSendResult gst_rtmp_server_client_send_status (
  * session's queue, TLS's and the kernel's send buffer (from TCP_INFO) */
 gsize gst_rtmp_server_client_get_backlog (GstRtmpServerClient *client);
 
+/* Stops (FALSE) or resumes (TRUE) reading from the client's socket: a
+ * publish route's element whose queue is full pushes back on the
+ * publisher through TCP. Media already read still arrives. The idle
+ * timeout keeps running: a publisher left unread that long is dropped.
+ * Safe from any thread, within callbacks and under any element lock (it
+ * takes only the connection's lock, briefly). */
+void gst_rtmp_server_client_set_reading (GstRtmpServerClient *client,
+    gboolean reading);
+
 /* Closes the client's connection soon, on an I/O thread ("gone" and
  * "rtmp-client-disconnected" follow with @reason). Safe from any thread
  * and under any lock. */

@@ -240,6 +240,21 @@ gst_rtmp_server_client_send_status (GstRtmpServerClient *client,
       : GST_RTMP_SERVER_SEND_CLOSED;
 }
 
+void
+gst_rtmp_server_client_set_reading (GstRtmpServerClient *client,
+    gboolean reading)
+{
+  GstRtmpConnection *connection = client_peek_connection (client);
+
+  if (connection == NULL)
+    return;
+  gst_rtmp_connection_lock (connection);
+  if (gst_rtmp_connection_get_phase_locked (connection)
+      != GST_RTMP_CONNECTION_PHASE_CLOSED)
+    gst_rtmp_connection_set_reading_locked (connection, reading);
+  gst_rtmp_connection_unlock (connection);
+}
+
 /* Called with the connection lock (the socket is open while the phase is
  * not CLOSED) */
 static gsize
