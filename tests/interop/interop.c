@@ -658,6 +658,12 @@ na_reason (TableId table, InteropPublisher publisher, InteropPlayer player)
     if (player == INTEROP_PLAYER_FFMPEG)
       return "FFmpeg 5.1's FLV demuxer does not read Enhanced RTMP tags";
   }
+  if (table == TABLE_RTMPS_RELAY && player == INTEROP_PLAYER_RTMPDUMP)
+    return "our server mode offers TLS 1.3 (OpenSSL 3's default; TLS 1.2 "
+           "at least) and librtmp 2.4 with GnuTLS fails its RTMP handshake "
+           "after a TLS 1.3 handshake (\"RTMP_Connect1, handshake failed\" "
+           "through stunnel too; with TLS 1.2 at most it plays, see the "
+           "stunnel table)";
   if (table == TABLE_LISTEN_SOURCE && player == INTEROP_PLAYER_RTMP2SRC)
     return "FFmpeg 5.1's -listen server sends media on message stream 0 and "
            "rtmp2src 1.22 drops all of it (debug log: \"Ignoring video "
@@ -1043,7 +1049,11 @@ write_report (gdouble seconds)
       "# Interoperability matrix\n\n"
       "Written by the interop test (`tests/interop/`, suite `interop` of "
       "`scripts/test`; `meson test -C build --suite interop`) on every full "
-      "run: do not edit. Every cell publishes a stream and checks what the "
+      "run: do not edit. `INTEROP_CELLS=GLOB,...` (cell names such as "
+      "`nginx-sink-src`, `lsource-listen-*`) or `CK_RUN_CASE=nginx` run a "
+      "part and write the table to the build directory only. Each server "
+      "is started once for its cells and stopped by pid; every process has "
+      "a timeout. Every cell publishes a stream and checks what the "
       "player wrote (FLV): every frame's codec data, keyframe flag, "
       "composition time and timestamp relative to the first frame, in "
       "order (frames may be missing only at the start or the end, and here "
@@ -1058,7 +1068,12 @@ write_report (gdouble seconds)
       "flvdemux ! flvmux streamable=true ! rtmp2sink` (paced by the "
       "clock), `ffmpeg -re -i FILE -c copy -f flv URL`. Players: `rtmpsrc "
       "! filesink`, `rtmp2src ! filesink` (gst-launch-1.0 -e), `ffmpeg -i "
-      "URL -c copy -f flv FILE`, `rtmpdump -v -r URL -o FILE`.\n\n",
+      "URL -c copy -f flv FILE`, `rtmpdump -v -r URL -o FILE`. What rtmp2sink "
+      "publishes is compared with what `flvdemux ! flvmux` makes of the "
+      "source (flvmux 1.22 starts the PTS at 0 and clamps the first DTS at "
+      "0). Players other than ours may miss the last two frames of a "
+      "track (rtmp2src drops what it holds when the server unpublishes); "
+      "ours must deliver all.\n\n",
       SOURCE_SECONDS, SOURCE_FPS, source_text);
   g_string_append_printf (md,
       "Peers: nginx %s with libnginx-mod-rtmp %s, FFmpeg %s, rtmpdump %s, "
