@@ -231,8 +231,9 @@ struct _GstRtmpSrc
   guint32 stream_id;             /* createStream's answer */
   gchar *display_url;
   gboolean is_flushing;
-  gboolean is_ended;  /* EOS or an error is queued: drop the rest */
-  GError *late_error; /* the connection failed after the end */
+  gboolean is_ended;        /* EOS or an error is queued: drop the rest */
+  gboolean warned_stream_0; /* media came on stream 0 (FFmpeg -listen) */
+  GError *late_error;       /* the connection failed after the end */
   StreamKind kind;
   gint64 playing_time_us; /* the first NetStream.Play.Start */
 
@@ -941,8 +942,19 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
   guint timeout_s;
 
   g_mutex_lock (&self->lock);
-  if (message->stream_id != self->stream_id || self->connection != connection
-      || self->is_ended) {
+  /* FFmpeg serving a stream (-f flv -listen 1) sends its media on message
+   * stream 0 instead of the stream it created for our play: a connection
+   * plays one stream, so stream 0 is ours too */
+  if (message->stream_id == 0 && self->stream_id != 0
+      && !self->warned_stream_0) {
+    self->warned_stream_0 = TRUE;
+    GST_WARNING_OBJECT (self,
+        "media on message stream 0 instead of %u "
+        "(FFmpeg -listen does this): taken as ours",
+        self->stream_id);
+  }
+  if ((message->stream_id != self->stream_id && message->stream_id != 0)
+      || self->connection != connection || self->is_ended) {
     g_mutex_unlock (&self->lock);
     GST_LOG_OBJECT (self, "dropping a %s message on stream %u",
         rtmp_message_type_get_name (message->type), message->stream_id);
@@ -1109,6 +1121,7 @@ reset_shared_state_locked (GstRtmpSrc *self)
   self->connection_serial = 0;
   self->stream_id = 0;
   self->is_ended = FALSE;
+  self->warned_stream_0 = FALSE;
   self->kind = STREAM_UNDECIDED;
   self->playing_time_us = 0;
   self->is_reading_paused = FALSE;
