@@ -437,10 +437,10 @@ void
 interop_finish_player (InteropPlayer kind, RtmpExternalProcess *player,
     gboolean *ended_by_itself, gint *status)
 {
-  /* ffmpeg ends 2 s (-rw_timeout) after the last byte */
+  /* ffmpeg waits 2 s (-rw_timeout) after the last byte, often twice, for
+   * nothing: a signal ends it sooner, after the read it waits in */
   *ended_by_itself = wait_for_exit (player,
-      kind == INTEROP_PLAYER_FFMPEG ? INTEROP_PLAYER_END_MS + 2000
-                                    : INTEROP_PLAYER_END_MS);
+      kind == INTEROP_PLAYER_FFMPEG ? 500 : INTEROP_PLAYER_END_MS);
   if (!*ended_by_itself)
     interop_player_stop (kind, player, INTEROP_PLAYER_STOP_MS);
   *status = rtmp_external_process_get_exit_code (player);
@@ -1077,7 +1077,7 @@ write_report (gdouble seconds)
       SOURCE_SECONDS, SOURCE_FPS, source_text);
   g_string_append_printf (md,
       "Peers: nginx %s with libnginx-mod-rtmp %s, FFmpeg %s, rtmpdump %s, "
-      "stunnel4 %s, tshark %s, GStreamer %s (rtmp2 from "
+      "stunnel4 %s, tshark %s, %s (rtmp2 from "
       "gstreamer1.0-plugins-bad %s), node-media-server %s on Node.js %s.\n\n",
       nginx, module, ffmpeg, rtmpdump, stunnel, tshark, gst, bad, nms, node);
 
