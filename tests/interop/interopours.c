@@ -25,6 +25,9 @@ const InteropNamedCase interop_named_cases[] = {
   { INTEROP_SECTION_OURS, "ours-reconnect",
       "the relay is killed (SIGKILL) and restarted mid-stream: rtmpsink "
       "and rtmpsrc reconnect and media flows again" },
+  { INTEROP_SECTION_OURS, "ours-reconnect-nginx",
+      "nginx-rtmp is stopped and started again mid-stream: rtmpsink and "
+      "rtmpsrc reconnect and media flows again" },
   { INTEROP_SECTION_PROTOCOL, "protocol-publish",
       "tshark decodes rtmpsink publishing to nginx-rtmp: no malformed "
       "packet, no expert warning" },
@@ -299,11 +302,70 @@ states_reconnected (const gchar *states, const gchar *state)
   return reconnecting != NULL && strstr (reconnecting, state) != NULL;
 }
 
-GST_START_TEST (test_ours_reconnect)
+/* The server of a reconnect test: our relay (a process killed with
+ * SIGKILL, its connections dropped without a word) or nginx-rtmp (stopped
+ * as its init script would, then started again) */
+typedef struct
 {
-  const gchar *key = "ours-reconnect";
+  const gchar *key;
+  RtmpExternalProcess *relay;
+  RtmpExternalNginx *nginx;
+  guint16 port;
+} RestartingServer;
+
+static void
+restarting_server_start (RestartingServer *server, gboolean use_nginx)
+{
+  GError *error = NULL;
+
+  if (use_nginx) {
+    RtmpExternalNginxConfig config;
+
+    rtmp_external_nginx_config_init (&config);
+    server->nginx = rtmp_external_nginx_start (&config, &error);
+    interop_fail_unless (server->key, server->nginx != NULL, "%s",
+        error ? error->message : "");
+    server->port = rtmp_external_nginx_get_port (server->nginx);
+  } else {
+    server->relay = start_own_relay (server->key, "rc", NULL, &server->port);
+  }
+}
+
+static void
+restarting_server_restart (RestartingServer *server)
+{
   const gchar *keys[] = { "rc", NULL };
-  g_autoptr (RtmpExternalProcess) relay = NULL;
+  GError *error = NULL;
+
+  if (server->nginx != NULL) {
+    interop_fail_unless (server->key,
+        rtmp_external_nginx_restart (server->nginx, &error),
+        "nginx did not restart: %s", error ? error->message : "");
+    return;
+  }
+  kill (rtmp_external_process_get_pid (server->relay), SIGKILL);
+  rtmp_external_process_wait (server->relay, 5000);
+  g_clear_pointer (&server->relay, rtmp_external_process_free);
+  server->relay
+      = interop_relay_start (server->port, keys, NULL, NULL, NULL, &error);
+  interop_fail_unless (server->key, server->relay != NULL,
+      "the relay did not restart: %s", error ? error->message : "");
+}
+
+static void
+restarting_server_clear (RestartingServer *server)
+{
+  g_clear_pointer (&server->relay, rtmp_external_process_free);
+  g_clear_pointer (&server->nginx, rtmp_external_nginx_free);
+}
+
+/* rtmpsink publishes live video and rtmpsrc plays it; 2.5 s in, the
+ * server goes away and comes back on the same port: both must reconnect
+ * (their rtmp-state messages) and media must flow again */
+static void
+run_reconnect (const gchar *key, gboolean use_nginx)
+{
+  RestartingServer server = { key, NULL, NULL, 0 };
   g_autoptr (GString) sink_states = g_string_new (NULL);
   g_autoptr (GString) src_states = g_string_new (NULL);
   g_autoptr (GString) errors = g_string_new (NULL);
@@ -317,14 +379,13 @@ GST_START_TEST (test_ours_reconnect)
   gboolean publisher_eos = FALSE, player_eos = FALSE;
   GError *error = NULL;
   gint64 start, end;
-  guint16 port;
 
   interop_fail_unless (key, interop_setup_error == NULL, "%s",
       interop_setup_error);
   interop_require_ours (key, "rtmpsink");
   interop_require_ours (key, "rtmpsrc");
-  relay = start_own_relay (key, "rc", NULL, &port);
-  url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/rc", port);
+  restarting_server_start (&server, use_nginx);
+  url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/rc", server.port);
   /* 7 s of live video, a keyframe every 0.5 s */
   publish = g_strdup_printf (
       "videotestsrc is-live=true num-buffers=210 ! "
@@ -358,16 +419,10 @@ GST_START_TEST (test_ours_reconnect)
   while (g_get_monotonic_time () < end && !(publisher_eos && player_eos)) {
     if (!count.is_restarted
         && g_get_monotonic_time () - start > 2500 * G_TIME_SPAN_MILLISECOND) {
-      /* the relay dies without a word, and comes back on the same port */
-      kill (rtmp_external_process_get_pid (relay), SIGKILL);
-      rtmp_external_process_wait (relay, 5000);
-      g_clear_pointer (&relay, rtmp_external_process_free);
       g_mutex_lock (&count.lock);
       count.is_restarted = TRUE;
       g_mutex_unlock (&count.lock);
-      relay = interop_relay_start (port, keys, NULL, NULL, NULL, &error);
-      interop_fail_unless (key, relay != NULL, "the relay did not restart: %s",
-          error ? error->message : "");
+      restarting_server_restart (&server);
     }
     collect_states (publisher_bus, sink_states, &publisher_eos, errors);
     collect_states (player_bus, src_states, &player_eos, errors);
@@ -409,6 +464,19 @@ GST_START_TEST (test_ours_reconnect)
     interop_record_result (key, "pass", detail);
   }
   g_mutex_clear (&count.lock);
+  restarting_server_clear (&server);
+}
+
+GST_START_TEST (test_ours_reconnect)
+{
+  run_reconnect ("ours-reconnect", FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_ours_reconnect_nginx)
+{
+  run_reconnect ("ours-reconnect-nginx", TRUE);
 }
 
 GST_END_TEST;
@@ -584,6 +652,7 @@ interop_add_named_cases (Suite *suite)
   tcase_add_test (ours, test_ours_auth_refused);
   tcase_add_test (ours, test_ours_auth_ffmpeg);
   tcase_add_test (ours, test_ours_reconnect);
+  tcase_add_test (ours, test_ours_reconnect_nginx);
   suite_add_tcase (suite, ours);
 
   tcase_set_timeout (protocol, INTEROP_CASE_TIMEOUT_S);
