@@ -543,12 +543,22 @@ reset_stream_state (GstRtmpSink *self)
   self->pacing_bytes = 0;
 }
 
+/* Called from change_state, not as GstBaseSink's start: a start () that
+ * fails makes GstBaseSink post a second, generic "Failed to start" error
+ * after ours */
 static gboolean
-gst_rtmp_sink_start (GstBaseSink *sink)
+gst_rtmp_sink_start (GstRtmpSink *self)
 {
-  GstRtmpSink *self = GST_RTMP_SINK (sink);
+  g_autoptr (GError) error = NULL;
   gboolean async_connect;
   GstRtmpElementMode mode;
+
+  if (!gst_rtmp_element_check_settings (GST_ELEMENT (self), &self->settings,
+          &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        (NULL));
+    return FALSE;
+  }
 
   reset_stream_state (self);
   self->reader = rtmp_flv_reader_new (NULL);
@@ -612,6 +622,17 @@ gst_rtmp_sink_stop (GstBaseSink *sink)
   stop_server (self);
   reset_stream_state (self);
   return TRUE;
+}
+
+static GstStateChangeReturn
+gst_rtmp_sink_change_state (GstElement *element, GstStateChange transition)
+{
+  GstRtmpSink *self = GST_RTMP_SINK (element);
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+      && !gst_rtmp_sink_start (self))
+    return GST_STATE_CHANGE_FAILURE;
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
 static gboolean
@@ -1678,7 +1699,7 @@ gst_rtmp_sink_class_init (GstRtmpSinkClass *klass)
   gobject_class->get_property = gst_rtmp_sink_get_property;
   gobject_class->finalize = gst_rtmp_sink_finalize;
 
-  base_sink_class->start = gst_rtmp_sink_start;
+  element_class->change_state = gst_rtmp_sink_change_state;
   base_sink_class->stop = gst_rtmp_sink_stop;
   base_sink_class->unlock = gst_rtmp_sink_unlock;
   base_sink_class->unlock_stop = gst_rtmp_sink_unlock_stop;
