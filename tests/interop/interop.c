@@ -151,9 +151,7 @@ static gchar *work_dir;
 gchar *interop_source_path;
 static gchar *enhanced_path;
 InteropStream *interop_source_stream;
-/* what flvdemux ! flvmux (rtmp2sink's publishing pipeline) makes of the
- * source: flvmux 1.22 starts the PTS at 0 and clamps the first DTS at 0 */
-static InteropStream *remuxed_stream;
+InteropStream *interop_remuxed_stream;
 static InteropStream *enhanced_stream;
 static gchar *cert_path, *key_path;
 gchar *interop_setup_error;
@@ -491,7 +489,7 @@ run_cell (ServerKind kind, guint index)
   const gchar *source
       = table->is_enhanced ? enhanced_path : interop_source_path;
   const InteropStream *source_info = table->is_enhanced ? enhanced_stream
-      : cell->publisher == INTEROP_PUBLISHER_RTMP2SINK  ? remuxed_stream
+      : cell->publisher == INTEROP_PUBLISHER_RTMP2SINK  ? interop_remuxed_stream
                                                         : interop_source_stream;
   g_autofree gchar *dir = NULL;
   g_autofree gchar *out = NULL;
@@ -792,8 +790,8 @@ prepare_media (GError **error)
       g_prefix_error (error, "could not remux the source with flvmux: ");
       return FALSE;
     }
-    remuxed_stream = interop_stream_load (remuxed, error);
-    if (remuxed_stream == NULL)
+    interop_remuxed_stream = interop_stream_load (remuxed, error);
+    if (interop_remuxed_stream == NULL)
       return FALSE;
   }
 

@@ -26,6 +26,9 @@ G_BEGIN_DECLS
 /* Made in main (), before the test cases fork */
 extern gchar *interop_source_path;
 extern InteropStream *interop_source_stream;
+/* what flvdemux ! flvmux (rtmp2sink's publishing pipeline) makes of the
+ * source: flvmux 1.22 starts the PTS at 0 and clamps the first DTS at 0 */
+extern InteropStream *interop_remuxed_stream;
 /* (nullable) why the media could not be made: every case fails with it */
 extern gchar *interop_setup_error;
 

@@ -22,6 +22,10 @@ const InteropNamedCase interop_named_cases[] = {
   { INTEROP_SECTION_OURS, "ours-auth-ffmpeg",
       "FFmpeg publishes with Adobe authentication to our server mode, "
       "rtmpsrc plays with its own credentials" },
+  { INTEROP_SECTION_OURS, "ours-auth-rtmp2",
+      "rtmp2sink publishes and rtmp2src plays, both with Adobe "
+      "authentication (username and password properties) to our server "
+      "mode" },
   { INTEROP_SECTION_OURS, "ours-reconnect",
       "the relay is killed (SIGKILL) and restarted mid-stream: rtmpsink "
       "and rtmpsrc reconnect and media flows again" },
@@ -79,8 +83,10 @@ play_while_publishing (const gchar *key, InteropPlayer player_kind,
     interop_fail (key, "%s; %s", error->message, description);
   }
   interop_compare_options_init (&options);
-  if (!interop_stream_compare (interop_source_stream, received, &options,
-          &summary, &error)) {
+  if (!interop_stream_compare (publisher_kind == INTEROP_PUBLISHER_RTMP2SINK
+              ? interop_remuxed_stream
+              : interop_source_stream,
+          received, &options, &summary, &error)) {
     g_autofree gchar *description = rtmp_external_process_describe (player);
 
     interop_fail (key, "%s (received: %s) %s", error->message, summary,
@@ -172,6 +178,30 @@ GST_START_TEST (test_ours_auth_ffmpeg)
   publish.file = interop_source_path;
   play_while_publishing (key, INTEROP_PLAYER_RTMPSRC, &play,
       INTEROP_PUBLISHER_FFMPEG, &publish, port);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_ours_auth_rtmp2)
+{
+  const gchar *key = "ours-auth-rtmp2";
+  g_autoptr (RtmpExternalProcess) relay = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *url = NULL;
+  InteropEndpoint play = { 0 }, publish = { 0 };
+  guint16 port;
+
+  interop_fail_unless (key, interop_setup_error == NULL, "%s",
+      interop_setup_error);
+  relay = start_own_relay (key, "auth", AUTH_EXTRA, &port);
+  out = temp_file (key, "received.flv");
+  url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/auth", port);
+  play.url = publish.url = url;
+  play.extra = publish.extra = AUTH_EXTRA;
+  play.file = out;
+  publish.file = interop_source_path;
+  play_while_publishing (key, INTEROP_PLAYER_RTMP2SRC, &play,
+      INTEROP_PUBLISHER_RTMP2SINK, &publish, port);
 }
 
 GST_END_TEST;
@@ -651,6 +681,7 @@ interop_add_named_cases (Suite *suite)
   tcase_add_test (ours, test_ours_auth_adobe);
   tcase_add_test (ours, test_ours_auth_refused);
   tcase_add_test (ours, test_ours_auth_ffmpeg);
+  tcase_add_test (ours, test_ours_auth_rtmp2);
   tcase_add_test (ours, test_ours_reconnect);
   tcase_add_test (ours, test_ours_reconnect_nginx);
   suite_add_tcase (suite, ours);

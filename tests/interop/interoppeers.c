@@ -99,10 +99,11 @@ interop_publisher_start (InteropPublisher publisher,
        * flvmux's timestamps and rtmp2sink's clock sync pace it */
       description = g_strdup_printf (
           "filesrc location=%s ! flvdemux name=d d.video ! queue ! "
-          "flvmux streamable=true name=m ! rtmp2sink location=%s%s "
+          "flvmux streamable=true name=m ! rtmp2sink location=%s%s%s%s "
           "d.audio ! queue ! m.audio",
           endpoint->file, endpoint->url,
-          is_tls (endpoint->url) ? " tls-validation-flags=0" : "");
+          is_tls (endpoint->url) ? " tls-validation-flags=0" : "",
+          endpoint->extra ? " " : "", endpoint->extra ? endpoint->extra : "");
       return start_gst_launch (FALSE, description, error);
     case INTEROP_PUBLISHER_FFMPEG: {
       const gchar *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-re", "-i",
@@ -132,10 +133,11 @@ interop_player_start (InteropPlayer player, const InteropEndpoint *endpoint,
           endpoint->url, options, endpoint->file);
       return start_gst_launch (TRUE, description, error);
     case INTEROP_PLAYER_RTMP2SRC:
-      description = g_strdup_printf ("rtmp2src location=%s%s ! filesink "
-                                     "location=%s",
+      description = g_strdup_printf ("rtmp2src location=%s%s%s%s ! "
+                                     "filesink location=%s",
           endpoint->url,
           is_tls (endpoint->url) ? " tls-validation-flags=0" : "",
+          endpoint->extra ? " " : "", endpoint->extra ? endpoint->extra : "",
           endpoint->file);
       return start_gst_launch (TRUE, description, error);
     case INTEROP_PLAYER_FFMPEG: {

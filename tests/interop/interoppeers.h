@@ -46,7 +46,7 @@ typedef struct
   const gchar *file;    /* the FLV file published, or written by players */
   const gchar *ca_file; /* (nullable) PEM to trust for rtmps (ours) */
   gboolean enhanced;    /* advertise hvc1 (ours) */
-  /* (nullable) extra gst-launch properties for our element */
+  /* (nullable) more properties for our element or rtmp2's */
   const gchar *extra;
 } InteropEndpoint;
 
