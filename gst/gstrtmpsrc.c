@@ -74,13 +74,14 @@
  * callback turns each media message into a complete FLV tag buffer (an
  * 11-byte tag header, the message payload wrapped without a copy, the
  * 4-byte PreviousTagSize) with its final timestamps, and appends it to a
- * queue; statuses and stream controls become queue items too (EOS, errors)
- * or change the state (seek done, live or recorded). create () pops the
- * queue on the streaming thread and waits on self->cond when it is empty;
- * unlock () wakes it at once. The queue is bounded in bytes and in media
- * time: when it is full the callback stops reading from the socket, so TCP
- * pushes back on the server, and create () resumes reading once it drained
- * half of it.
+ * queue (gstrtmpflvout.c: the tags, their timeline, the queue, the FLV
+ * header and the caps); statuses and stream controls become queue items
+ * too (EOS, errors) or change the state (seek done, live or recorded).
+ * create () pops the queue on the streaming thread and waits on self->cond
+ * when it is empty; unlock () wakes it at once. The queue is bounded in
+ * bytes and in media time: when it is full the callback stops reading from
+ * the socket, so TCP pushes back on the server, and create () resumes
+ * reading once it drained half of it.
  *
  * Whether the stream is live must be known before GstBaseSrc reads it in
  * the READY to PAUSED change (to return NO_PREROLL), so change_state ()
@@ -100,12 +101,11 @@
 #include "gstrtmpsrc.h"
 #include "gstrtmpelement.h"
 #include "gstrtmpelements.h"
+#include "gstrtmpflvout.h"
 #include "rtmpflv.h"
 
-#include <gst/base/gstqueuearray.h>
-#include <string.h>
-
-GST_DEBUG_CATEGORY_STATIC (gst_rtmp_src_debug);
+/* shared with gstrtmpflvout.c */
+GST_DEBUG_CATEGORY (gst_rtmp_src_debug);
 #define GST_CAT_DEFAULT gst_rtmp_src_debug
 
 typedef enum
@@ -121,18 +121,9 @@ typedef enum
 #define DEFAULT_DURATION (-1)
 #define DEFAULT_BUFFER_LENGTH 1000
 
-/* The queue between the I/O thread and the streaming thread: reading stops
- * above either bound and resumes below half of both */
-#define MAX_QUEUED_BYTES (8 * 1024 * 1024)
-#define MAX_QUEUED_TIME_MS 2000
 /* play-type any: how long after NetStream.Play.Start a server may take to
  * say the stream is recorded before it is taken as live */
 #define DECISION_WAIT_MS 2000
-/* Without onMetaData, the FLV header waits for both audio and video at most
- * this long after the first media message arrived, or until the queued
- * media spans HEADER_WAIT_MEDIA_MS */
-#define HEADER_WAIT_MS 1000
-#define HEADER_WAIT_MEDIA_MS 500
 
 enum
 {
@@ -174,39 +165,6 @@ typedef enum
   STREAM_RECORDED,
 } StreamKind;
 
-/* Tags that go into the caps' streamheader, in this order */
-typedef enum
-{
-  HEADER_METADATA,
-  HEADER_VIDEO,
-  HEADER_AUDIO,
-  N_HEADERS,
-  HEADER_NONE = N_HEADERS,
-} HeaderKind;
-
-typedef enum
-{
-  ITEM_BUFFER,
-  ITEM_EOS,
-  ITEM_ERROR,
-  ITEM_TAKEN, /* a header moved to the front: skipped */
-} ItemType;
-
-typedef struct
-{
-  ItemType type;
-  GstBuffer *buffer;    /* BUFFER: one complete FLV tag (owned) */
-  guint8 tag_type;      /* BUFFER: RtmpFlvTagType */
-  HeaderKind header;    /* BUFFER: which header it is, or HEADER_NONE */
-  GBytes *body;         /* headers: the tag body (owned), to compare */
-  guint8 flv_flags;     /* onMetaData: the FLV header flags it announces */
-  gint64 ts_ms;         /* BUFFER: its timestamp */
-  gsize size;           /* BUFFER: bytes counted in queued_bytes */
-  GError *error;        /* ERROR (owned) */
-  gboolean established; /* ERROR: media had flowed */
-  gboolean posted;      /* ERROR: already posted by the callback */
-} QueueItem;
-
 struct _GstRtmpSrc
 {
   GstPushSrc parent;
@@ -237,8 +195,7 @@ struct _GstRtmpSrc
   StreamKind kind;
   gint64 playing_time_us; /* the first NetStream.Play.Start */
 
-  GstQueueArray *queue; /* QueueItem */
-  gsize queued_bytes;
+  GstRtmpFlvOut *out; /* the queue and its timeline; see there */
   gboolean is_reading_paused;
 
   /* recorded streams */
@@ -249,18 +206,6 @@ struct _GstRtmpSrc
   gboolean is_server_paused;
   GstClockTime duration_ns; /* onMetaData's */
 
-  /* message timestamps -> ours */
-  gboolean have_timestamp;
-  guint32 last_raw_ms;
-  gint64 extended_ms;         /* last_raw_ms, 64-bit, wraps counted */
-  gboolean is_rebase_pending; /* live: base_ms set by the next A/V */
-  gboolean is_continuing;     /* ... to go on after a reconnect */
-  gint64 base_ms;
-  gboolean have_output;
-  gint64 last_out_ms;
-  gint64 last_out_wall_us;
-  gboolean need_discont;
-
   /* stats */
   guint64 media_bytes;
   guint64 media_bytes_at_mark;
@@ -270,13 +215,6 @@ struct _GstRtmpSrc
   /* streaming thread only */
   gboolean is_initial_seek_done;
   gboolean is_create_started;
-  gboolean is_header_sent;
-  gint64 first_item_wall_us;
-  guint8 flv_flags;
-  GBytes *headers[N_HEADERS];           /* the current header bodies */
-  GstBuffer *header_buffers[N_HEADERS]; /* copies, for the caps */
-  GstBuffer *flv_header;                /* for the caps */
-  GQueue front;                         /* GstBuffer *: headers moved first */
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -300,76 +238,6 @@ gst_rtmp_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
 }
 
 /* --- the queue --- */
-
-static void
-queue_item_clear (gpointer data)
-{
-  QueueItem *item = data;
-
-  g_clear_pointer (&item->buffer, gst_buffer_unref);
-  g_clear_pointer (&item->body, g_bytes_unref);
-  g_clear_error (&item->error);
-}
-
-static gboolean
-queue_has_buffers_locked (GstRtmpSrc *self)
-{
-  guint i, n = gst_queue_array_get_length (self->queue);
-
-  for (i = 0; i < n; i++) {
-    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
-
-    if (item->type == ITEM_BUFFER)
-      return TRUE;
-  }
-  return FALSE;
-}
-
-/* Media time between the oldest and the newest queued tag */
-static gint64
-queued_time_locked (GstRtmpSrc *self)
-{
-  guint i, n = gst_queue_array_get_length (self->queue);
-  QueueItem *last = NULL;
-
-  for (i = n; i > 0; i--) {
-    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i - 1);
-
-    if (item->type == ITEM_BUFFER) {
-      last = item;
-      break;
-    }
-  }
-  for (i = 0; last != NULL && i < n; i++) {
-    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
-
-    if (item->type == ITEM_BUFFER)
-      return MAX (last->ts_ms - item->ts_ms, 0);
-  }
-  return 0;
-}
-
-/* Drops queued media (a seek); errors stay */
-static void
-flush_queue_locked (GstRtmpSrc *self)
-{
-  GstQueueArray *kept = gst_queue_array_new_for_struct (sizeof (QueueItem), 16);
-
-  gst_queue_array_set_clear_func (kept, queue_item_clear);
-  while (!gst_queue_array_is_empty (self->queue)) {
-    QueueItem item
-        = *(QueueItem *) gst_queue_array_pop_head_struct (self->queue);
-
-    if (item.type == ITEM_ERROR)
-      gst_queue_array_push_tail_struct (kept, &item);
-    else
-      queue_item_clear (&item);
-  }
-  gst_queue_array_free (self->queue);
-  self->queue = kept;
-  self->queued_bytes = 0;
-  self->is_ended = !gst_queue_array_is_empty (kept);
-}
 
 /* Makes the connection's reading follow is_reading_paused. Called without
  * self->lock by whoever changed the flag; each caller checks afterwards
@@ -408,15 +276,8 @@ apply_reading (GstRtmpSrc *self)
 static void
 queue_error_locked (GstRtmpSrc *self, const GError *error, gboolean posted)
 {
-  QueueItem item = {
-    0,
-  };
-
-  item.type = ITEM_ERROR;
-  item.error = g_error_copy (error);
-  item.established = self->connection_serial > 0;
-  item.posted = posted;
-  gst_queue_array_push_tail_struct (self->queue, &item);
+  gst_rtmp_flv_out_push_error_locked (self->out, error,
+      self->connection_serial > 0, posted);
   self->is_ended = TRUE;
   g_cond_broadcast (&self->cond);
 }
@@ -424,12 +285,7 @@ queue_error_locked (GstRtmpSrc *self, const GError *error, gboolean posted)
 static void
 queue_eos_locked (GstRtmpSrc *self)
 {
-  QueueItem item = {
-    0,
-  };
-
-  item.type = ITEM_EOS;
-  gst_queue_array_push_tail_struct (self->queue, &item);
+  gst_rtmp_flv_out_push_eos_locked (self->out);
   self->is_ended = TRUE;
   g_cond_broadcast (&self->cond);
 }
@@ -530,7 +386,7 @@ on_client_error (GstRtmpClient *client, const GError *error, gpointer user_data)
         error->message);
     queue_eos_locked (self);
   } else {
-    post = !queue_has_buffers_locked (self);
+    post = !gst_rtmp_flv_out_has_buffers_locked (self->out);
     queue_error_locked (self, error, post);
   }
   g_mutex_unlock (&self->lock);
@@ -614,8 +470,7 @@ handle_status (GstRtmpSrc *self, GstRtmpClient *client,
     if (self->is_seek_pending) {
       self->is_seek_pending = FALSE;
       /* the server's timeline starts over at the new position */
-      self->have_timestamp = FALSE;
-      self->need_discont = TRUE;
+      gst_rtmp_flv_out_jump_locked (self->out);
     }
     g_mutex_unlock (&self->lock);
     if (!g_str_equal (code, "NetStream.Seek.Notify"))
@@ -673,17 +528,18 @@ handle_playing (GstRtmpSrc *self, GstRtmpConnection *connection)
   self->connection_serial++;
   self->is_reading_paused = FALSE;
   self->is_server_paused = FALSE;
-  self->have_timestamp = FALSE;
   if (self->playing_time_us == 0)
     self->playing_time_us = g_get_monotonic_time ();
+  gst_rtmp_flv_out_restart_locked (self->out, self->connection_serial > 1);
   if (self->connection_serial > 1) {
+    gint64 position_ms;
+
     GST_INFO_OBJECT (self, "playing again after a reconnect");
-    self->need_discont = TRUE;
-    self->is_rebase_pending = TRUE;
-    self->is_continuing = self->have_output;
     /* a recorded stream goes on from where it was */
-    if (self->kind == STREAM_RECORDED && self->have_output && !self->is_ended)
-      seek_ms = self->last_out_ms;
+    if (self->kind == STREAM_RECORDED
+        && gst_rtmp_flv_out_get_position_locked (self->out, &position_ms)
+        && !self->is_ended)
+      seek_ms = position_ms;
   }
   if (self->seek_to_send_ms >= 0) {
     seek_ms = self->seek_to_send_ms;
@@ -700,231 +556,45 @@ handle_playing (GstRtmpSrc *self, GstRtmpConnection *connection)
     call_session (connection, SESSION_SEEK, seek_ms);
 }
 
-/* onMetaData: the FLV header flags it announces (0 when it says nothing)
- * and its duration (0 when none). FALSE when it does not parse. */
+/* What both modes do with a tag of the stream: decide live or recorded
+ * (play-type any), queue it, and stop reading when the queue is full.
+ * Called with the lock; TRUE when reading must stop (apply_reading ()). */
 static gboolean
-read_metadata (GBytes *body, guint8 *flags, gdouble *duration_s, GError **error)
+queue_tag_locked (GstRtmpSrc *self, GstRtmpFlvOutTag *tag, guint32 raw_ms,
+    gboolean *duration_changed)
 {
-  g_autoptr (RtmpMessage) message
-      = rtmp_message_new (RTMP_MESSAGE_DATA_AMF0, 0, 0, 0, body);
-  g_autoptr (GPtrArray) values = NULL;
-  RtmpLimits limits;
-  const RtmpAmfValue *object;
-  gboolean has_audio, has_video;
-  gboolean have_audio_flag, have_video_flag;
-  gdouble number;
+  /* play-type any: the first media decides when nothing did before */
+  if (self->kind == STREAM_UNDECIDED) {
+    /* onMetaData with a duration is a recording; without one, or audio or
+     * video before anything said "recorded", live; other data says
+     * nothing */
+    if (tag->is_metadata)
+      self->kind = tag->duration_s > 0 ? STREAM_RECORDED : STREAM_LIVE;
+    else if (tag->tag_type != RTMP_FLV_TAG_SCRIPT)
+      self->kind = STREAM_LIVE;
+    if (self->kind != STREAM_UNDECIDED)
+      GST_INFO_OBJECT (self, "the stream is %s",
+          self->kind == STREAM_LIVE ? "live" : "recorded");
+  }
+  if (tag->is_metadata && tag->duration_s > 0
+      && self->kind == STREAM_RECORDED) {
+    GstClockTime duration = (GstClockTime) (tag->duration_s * GST_SECOND);
 
-  *flags = 0;
-  *duration_s = 0;
-  rtmp_limits_init_default (&limits);
-  values = rtmp_data_parse (message, &limits, error);
-  if (values == NULL)
-    return FALSE;
-  if (values->len < 2)
+    *duration_changed = duration != self->duration_ns;
+    self->duration_ns = duration;
+  }
+
+  self->media_bytes += g_bytes_get_size (tag->body);
+  gst_rtmp_flv_out_push_tag_locked (self->out, tag, raw_ms,
+      self->kind == STREAM_RECORDED);
+  g_cond_broadcast (&self->cond);
+
+  if (!self->is_reading_paused && gst_rtmp_flv_out_is_full_locked (self->out)) {
+    GST_DEBUG_OBJECT (self, "queue full: pausing reading");
+    self->is_reading_paused = TRUE;
     return TRUE;
-  object = values->pdata[1];
-
-  if (rtmp_amf_value_lookup_number (object, "duration", &number) && number > 0)
-    *duration_s = number;
-
-  have_audio_flag
-      = rtmp_amf_value_lookup_boolean (object, "hasAudio", &has_audio);
-  have_video_flag
-      = rtmp_amf_value_lookup_boolean (object, "hasVideo", &has_video);
-  if (!have_audio_flag)
-    has_audio = rtmp_amf_value_peek_field (object, "audiocodecid") != NULL;
-  if (!have_video_flag)
-    has_video = rtmp_amf_value_peek_field (object, "videocodecid") != NULL;
-  if (has_audio)
-    *flags |= RTMP_FLV_HEADER_FLAG_AUDIO;
-  if (has_video)
-    *flags |= RTMP_FLV_HEADER_FLAG_VIDEO;
-  /* explicit "false, false" is information too, but a header without
-   * either flag helps no demuxer: treat it as saying nothing */
-  return TRUE;
-}
-
-static void
-free_tag_header (gpointer data)
-{
-  g_free (data);
-}
-
-/* One FLV tag: header + body (wrapped, no copy) + PreviousTagSize */
-static GstBuffer *
-make_tag_buffer (guint8 type, GBytes *body, gint64 ts_ms)
-{
-  gsize size = g_bytes_get_size (body);
-  guint8 *bytes = g_malloc (RTMP_FLV_TAG_HEADER_LEN + RTMP_FLV_TAG_TRAILER_LEN);
-  GstBuffer *buffer = gst_buffer_new ();
-  GstMemory *framing;
-
-  rtmp_flv_write_tag_header (bytes, type, size, (guint32) ts_ms);
-  rtmp_flv_write_tag_trailer (bytes + RTMP_FLV_TAG_HEADER_LEN, size);
-  framing = gst_memory_new_wrapped (0, bytes,
-      RTMP_FLV_TAG_HEADER_LEN + RTMP_FLV_TAG_TRAILER_LEN, 0,
-      RTMP_FLV_TAG_HEADER_LEN, bytes, free_tag_header);
-  gst_buffer_append_memory (buffer, gst_memory_ref (framing));
-  if (size > 0) {
-    gconstpointer data = g_bytes_get_data (body, NULL);
-
-    gst_buffer_append_memory (buffer,
-        gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, (gpointer) data, size,
-            0, size, g_bytes_ref (body), (GDestroyNotify) g_bytes_unref));
   }
-  gst_buffer_append_memory (buffer,
-      gst_memory_share (framing, RTMP_FLV_TAG_HEADER_LEN,
-          RTMP_FLV_TAG_TRAILER_LEN));
-  gst_memory_unref (framing);
-  return buffer;
-}
-
-/* The message timestamp in our timeline (ms). Recorded streams keep the
- * server's timeline (the media's); live ones start at 0 and, after a
- * reconnect, go on from the last timestamp plus the time the outage
- * took. Called with the lock. */
-static gint64
-map_timestamp_locked (GstRtmpSrc *self, guint32 raw_ms, gboolean is_av)
-{
-  gint64 now_us = g_get_monotonic_time ();
-  gint64 out_ms;
-
-  /* RTMP timestamps wrap at 2^32 ms; small steps back (audio and video
-   * interleaved) are steps back, not wraps */
-  if (!self->have_timestamp) {
-    self->have_timestamp = TRUE;
-    self->extended_ms = raw_ms;
-  } else {
-    self->extended_ms += (gint32) (raw_ms - self->last_raw_ms);
-  }
-  self->last_raw_ms = raw_ms;
-
-  if (self->kind == STREAM_RECORDED) {
-    out_ms = self->extended_ms;
-  } else {
-    if (self->is_rebase_pending && is_av) {
-      gint64 target_ms = 0;
-
-      if (self->is_continuing)
-        target_ms = self->last_out_ms
-            + MAX ((now_us - self->last_out_wall_us) / 1000, 1);
-      self->base_ms = self->extended_ms - target_ms;
-      self->is_rebase_pending = FALSE;
-      self->is_continuing = FALSE;
-    }
-    /* data before the first audio/video: where the stream is now */
-    if (self->is_rebase_pending)
-      out_ms = self->have_output ? self->last_out_ms : 0;
-    else
-      out_ms = self->extended_ms - self->base_ms;
-  }
-  out_ms = MAX (out_ms, 0);
-  self->have_output = TRUE;
-  self->last_out_ms = out_ms;
-  self->last_out_wall_us = now_us;
-  return out_ms;
-}
-
-typedef struct
-{
-  guint8 tag_type;
-  GBytes *body; /* owned */
-  HeaderKind header;
-  gboolean is_delta;
-  gint32 composition_time_ms;
-  gboolean is_metadata;
-  guint8 flv_flags;
-  gdouble duration_s;
-} TagInfo;
-
-/* What a media message is as an FLV tag. FALSE with @error for data the
- * server sent broken; FALSE without an error for messages to drop. */
-static gboolean
-describe_message (GstRtmpSrc *self, const RtmpMessage *message, TagInfo *tag,
-    GError **error)
-{
-  gsize len;
-  const guint8 *data;
-
-  memset (tag, 0, sizeof (*tag));
-  tag->header = HEADER_NONE;
-
-  switch (message->type) {
-    case RTMP_MESSAGE_AUDIO:
-    case RTMP_MESSAGE_VIDEO:
-      tag->tag_type = message->type;
-      tag->body = g_bytes_ref (message->payload);
-      break;
-    case RTMP_MESSAGE_DATA_AMF0:
-    case RTMP_MESSAGE_DATA_AMF3: {
-      RtmpLimits limits;
-      g_autoptr (GBytes) amf0 = NULL;
-
-      rtmp_limits_init_default (&limits);
-      amf0 = rtmp_data_to_amf0 (message, &limits, error);
-      if (amf0 == NULL)
-        return FALSE;
-      tag->tag_type = RTMP_FLV_TAG_SCRIPT;
-      /* players normally receive onMetaData without it; some servers
-       * pass on what the publisher sent */
-      tag->body = rtmp_flv_script_strip_set_data_frame (amf0);
-      break;
-    }
-    default:
-      return FALSE;
-  }
-
-  data = g_bytes_get_data (tag->body, &len);
-  if (len == 0) {
-    /* an empty tag makes flvdemux fail; nothing is lost */
-    GST_DEBUG_OBJECT (self, "dropping an empty %s message",
-        rtmp_message_type_get_name (message->type));
-    g_clear_pointer (&tag->body, g_bytes_unref);
-    return FALSE;
-  }
-
-  switch (tag->tag_type) {
-    case RTMP_FLV_TAG_VIDEO: {
-      RtmpFlvVideoInfo info;
-
-      if (rtmp_flv_parse_video_header (data, len, &info, NULL)) {
-        if (info.is_sequence_header)
-          tag->header = HEADER_VIDEO;
-        tag->is_delta = !info.is_keyframe && !info.is_sequence_header;
-        tag->composition_time_ms = info.composition_time_ms;
-      } else {
-        /* a codec we cannot describe passes unchanged; its frame type
-         * is in the first byte's bits 4-6 (FLV spec E.4.3.1) */
-        tag->is_delta = ((data[0] >> 4) & 0x7) != RTMP_FLV_VIDEO_FRAME_KEY;
-      }
-      break;
-    }
-    case RTMP_FLV_TAG_AUDIO: {
-      RtmpFlvAudioInfo info;
-
-      if (rtmp_flv_parse_audio_header (data, len, &info, NULL)
-          && info.is_sequence_header)
-        tag->header = HEADER_AUDIO;
-      break;
-    }
-    case RTMP_FLV_TAG_SCRIPT:
-      if (rtmp_flv_script_is_on_metadata (data, len)) {
-        GError *local = NULL;
-
-        if (!read_metadata (tag->body, &tag->flv_flags, &tag->duration_s,
-                &local)) {
-          g_set_error (error, RTMP_ERROR, RTMP_ERROR_MALFORMED,
-              "onMetaData does not parse: %s", local->message);
-          g_error_free (local);
-          g_clear_pointer (&tag->body, g_bytes_unref);
-          return FALSE;
-        }
-        tag->is_metadata = TRUE;
-        tag->header = HEADER_METADATA;
-      }
-      break;
-  }
-  return TRUE;
+  return FALSE;
 }
 
 static void
@@ -932,13 +602,9 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
     GstRtmpConnection *connection, const RtmpMessage *message)
 {
   GError *error = NULL;
-  TagInfo tag;
-  QueueItem item = {
-    0,
-  };
-  GstBuffer *buffer;
-  gint64 ts_ms, now_us;
-  gboolean pause_reading = FALSE, duration_changed = FALSE;
+  GstRtmpFlvOutTag tag;
+  gint64 now_us;
+  gboolean pause_reading, duration_changed = FALSE;
   guint timeout_s;
 
   g_mutex_lock (&self->lock);
@@ -962,7 +628,7 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
   }
   g_mutex_unlock (&self->lock);
 
-  if (!describe_message (self, message, &tag, &error)) {
+  if (!gst_rtmp_flv_out_describe (GST_OBJECT (self), message, &tag, &error)) {
     if (error != NULL)
       fail_stream (self, client, error);
     return;
@@ -972,7 +638,7 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
   now_us = g_get_monotonic_time ();
   if (self->is_ended || self->connection != connection) {
     g_mutex_unlock (&self->lock);
-    g_bytes_unref (tag.body);
+    gst_rtmp_flv_out_tag_clear (&tag);
     return;
   }
   if (self->is_seek_pending) {
@@ -983,7 +649,7 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
         || now_us - self->seek_sent_us < timeout_s * G_USEC_PER_SEC) {
       /* sent before the server seeked */
       g_mutex_unlock (&self->lock);
-      g_bytes_unref (tag.body);
+      gst_rtmp_flv_out_tag_clear (&tag);
       return;
     }
     GST_WARNING_OBJECT (self,
@@ -991,75 +657,10 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
         "the media as the new position's",
         timeout_s);
     self->is_seek_pending = FALSE;
-    self->have_timestamp = FALSE;
-    self->need_discont = TRUE;
+    gst_rtmp_flv_out_jump_locked (self->out);
   }
-
-  /* play-type any: the first media decides when nothing did before */
-  if (self->kind == STREAM_UNDECIDED) {
-    /* onMetaData with a duration is a recording; without one, or audio or
-     * video before anything said "recorded", live; other data says
-     * nothing */
-    if (tag.is_metadata)
-      self->kind = tag.duration_s > 0 ? STREAM_RECORDED : STREAM_LIVE;
-    else if (tag.tag_type != RTMP_FLV_TAG_SCRIPT)
-      self->kind = STREAM_LIVE;
-    if (self->kind != STREAM_UNDECIDED)
-      GST_INFO_OBJECT (self, "the stream is %s",
-          self->kind == STREAM_LIVE ? "live" : "recorded");
-  }
-  if (tag.is_metadata && tag.duration_s > 0 && self->kind == STREAM_RECORDED) {
-    GstClockTime duration = (GstClockTime) (tag.duration_s * GST_SECOND);
-
-    duration_changed = duration != self->duration_ns;
-    self->duration_ns = duration;
-  }
-
-  ts_ms = map_timestamp_locked (self, message->timestamp,
-      tag.tag_type != RTMP_FLV_TAG_SCRIPT);
-  GST_LOG_OBJECT (self,
-      "%s message at %u ms (%" G_GSIZE_FORMAT " bytes): "
-      "tag at %" G_GINT64_FORMAT " ms%s",
-      rtmp_message_type_get_name (message->type), message->timestamp,
-      g_bytes_get_size (tag.body), ts_ms,
-      tag.header != HEADER_NONE ? ", a header" : "");
-  buffer = make_tag_buffer (tag.tag_type, tag.body, ts_ms);
-  GST_BUFFER_DTS (buffer) = ts_ms * GST_MSECOND;
-  GST_BUFFER_PTS (buffer)
-      = MAX (ts_ms + tag.composition_time_ms, 0) * GST_MSECOND;
-  if (tag.is_delta)
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (tag.header != HEADER_NONE)
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_HEADER);
-  if (self->need_discont) {
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
-    self->need_discont = FALSE;
-  }
-
-  item.type = ITEM_BUFFER;
-  item.buffer = buffer;
-  item.tag_type = tag.tag_type;
-  item.header = tag.header;
-  item.body = tag.header != HEADER_NONE ? g_bytes_ref (tag.body) : NULL;
-  item.flv_flags = tag.flv_flags;
-  item.ts_ms = ts_ms;
-  item.size = gst_buffer_get_size (buffer);
-  gst_queue_array_push_tail_struct (self->queue, &item);
-  self->queued_bytes += item.size;
-  self->media_bytes += g_bytes_get_size (tag.body);
-  g_bytes_unref (tag.body);
-
-  if (!self->is_reading_paused
-      && (self->queued_bytes > MAX_QUEUED_BYTES
-          || queued_time_locked (self) > MAX_QUEUED_TIME_MS)) {
-    GST_DEBUG_OBJECT (self,
-        "queue full (%" G_GSIZE_FORMAT " bytes): "
-        "pausing reading",
-        self->queued_bytes);
-    self->is_reading_paused = TRUE;
-    pause_reading = TRUE;
-  }
-  g_cond_broadcast (&self->cond);
+  pause_reading
+      = queue_tag_locked (self, &tag, message->timestamp, &duration_changed);
   g_mutex_unlock (&self->lock);
 
   if (pause_reading)
@@ -1113,8 +714,7 @@ static const GstRtmpClientCallbacks client_callbacks = {
 static void
 reset_shared_state_locked (GstRtmpSrc *self)
 {
-  gst_queue_array_clear (self->queue);
-  self->queued_bytes = 0;
+  gst_rtmp_flv_out_reset_locked (self->out);
   g_clear_pointer (&self->connection, gst_rtmp_connection_unref);
   g_clear_error (&self->late_error);
   self->is_client_started = FALSE;
@@ -1130,11 +730,6 @@ reset_shared_state_locked (GstRtmpSrc *self)
   self->is_pause_pending = FALSE;
   self->is_server_paused = FALSE;
   self->duration_ns = GST_CLOCK_TIME_NONE;
-  self->have_timestamp = FALSE;
-  self->is_rebase_pending = TRUE;
-  self->is_continuing = FALSE;
-  self->have_output = FALSE;
-  self->need_discont = TRUE;
   self->media_bytes = 0;
   self->media_bytes_at_mark = 0;
   self->stats_mark_us = 0;
@@ -1144,19 +739,9 @@ reset_shared_state_locked (GstRtmpSrc *self)
 static void
 reset_streaming_state (GstRtmpSrc *self)
 {
-  guint i;
-
   self->is_initial_seek_done = FALSE;
   self->is_create_started = FALSE;
-  self->is_header_sent = FALSE;
-  self->first_item_wall_us = 0;
-  self->flv_flags = 0;
-  for (i = 0; i < N_HEADERS; i++) {
-    g_clear_pointer (&self->headers[i], g_bytes_unref);
-    g_clear_pointer (&self->header_buffers[i], gst_buffer_unref);
-  }
-  g_clear_pointer (&self->flv_header, gst_buffer_unref);
-  g_queue_clear_full (&self->front, (GDestroyNotify) gst_buffer_unref);
+  gst_rtmp_flv_out_reset_stream (self->out);
 }
 
 static void
@@ -1203,9 +788,9 @@ wait_for_kind (GstRtmpSrc *self)
   g_mutex_lock (&self->lock);
   while (self->kind == STREAM_UNDECIDED) {
     gint64 deadline = G_MAXINT64;
-    QueueItem *head = gst_queue_array_peek_head_struct (self->queue);
+    GstRtmpFlvOutItem *head = gst_rtmp_flv_out_peek_head_locked (self->out);
 
-    if (head != NULL && head->type == ITEM_ERROR) {
+    if (head != NULL && head->type == GST_RTMP_FLV_OUT_ITEM_ERROR) {
       if (!head->posted) {
         /* cannot happen: nothing is queued before it */
         head->posted = TRUE;
@@ -1389,7 +974,7 @@ pause_server (GstRtmpSrc *self, gboolean pause)
     self->is_pause_pending = FALSE;
     if (self->is_server_paused && self->connection != NULL) {
       connection = gst_rtmp_connection_ref (self->connection);
-      position_ms = self->have_output ? self->last_out_ms : 0;
+      gst_rtmp_flv_out_get_position_locked (self->out, &position_ms);
     }
     self->is_server_paused = FALSE;
   }
@@ -1415,7 +1000,7 @@ send_pending_pause_unlocked (GstRtmpSrc *self)
   if (self->connection != NULL && !self->is_ended) {
     self->is_server_paused = TRUE;
     connection = gst_rtmp_connection_ref (self->connection);
-    position_ms = self->have_output ? self->last_out_ms : 0;
+    gst_rtmp_flv_out_get_position_locked (self->out, &position_ms);
   }
   g_mutex_unlock (&self->lock);
 
@@ -1463,177 +1048,6 @@ gst_rtmp_src_change_state (GstElement *element, GstStateChange transition)
 
 /* --- the streaming thread --- */
 
-/* Whether the FLV header can be written: onMetaData said what the stream
- * has, both audio and video came, or the bounded wait is over. Waiting for
- * the kinds onMetaData announces would cost up to a GOP at the start of a
- * live stream (nginx-rtmp sends video from the next keyframe on): their
- * sequence headers update the caps when they come. @deadline gets the end
- * of the wait. Called with the lock, with buffers queued. */
-static gboolean
-header_ready_locked (GstRtmpSrc *self, gint64 now_us, gint64 *deadline)
-{
-  guint i, n = gst_queue_array_get_length (self->queue);
-  guint8 seen = 0;
-  gboolean have_av = FALSE;
-  gint64 first_ms = 0, last_ms = 0;
-
-  if (self->first_item_wall_us == 0)
-    self->first_item_wall_us = now_us;
-  if (self->is_reading_paused)
-    return TRUE;
-  for (i = 0; i < n; i++) {
-    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
-
-    if (item->type == ITEM_TAKEN)
-      continue;
-    if (item->type != ITEM_BUFFER)
-      return TRUE;
-    if (item->header == HEADER_METADATA && item->flv_flags != 0)
-      return TRUE;
-    if (item->tag_type == RTMP_FLV_TAG_SCRIPT)
-      continue;
-    seen |= item->tag_type == RTMP_FLV_TAG_AUDIO ? RTMP_FLV_HEADER_FLAG_AUDIO
-                                                 : RTMP_FLV_HEADER_FLAG_VIDEO;
-    if (!have_av)
-      first_ms = item->ts_ms;
-    have_av = TRUE;
-    last_ms = item->ts_ms;
-  }
-  if (seen == (RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO))
-    return TRUE;
-  if (have_av && last_ms - first_ms >= HEADER_WAIT_MEDIA_MS)
-    return TRUE;
-  if (now_us - self->first_item_wall_us
-      >= HEADER_WAIT_MS * G_TIME_SPAN_MILLISECOND)
-    return TRUE;
-  *deadline = MIN (*deadline,
-      self->first_item_wall_us + HEADER_WAIT_MS * G_TIME_SPAN_MILLISECOND);
-  return FALSE;
-}
-
-static void
-add_streamheader (GValue *array, GstBuffer *buffer)
-{
-  GValue value = G_VALUE_INIT;
-
-  g_value_init (&value, GST_TYPE_BUFFER);
-  gst_value_set_buffer (&value, buffer);
-  gst_value_array_append_and_take_value (array, &value);
-}
-
-static gboolean
-update_caps (GstRtmpSrc *self)
-{
-  GstCaps *caps = gst_caps_new_empty_simple ("video/x-flv");
-  GValue array = G_VALUE_INIT;
-  gboolean ok;
-  guint i;
-
-  g_value_init (&array, GST_TYPE_ARRAY);
-  add_streamheader (&array, self->flv_header);
-  for (i = 0; i < N_HEADERS; i++) {
-    if (self->header_buffers[i])
-      add_streamheader (&array, self->header_buffers[i]);
-  }
-  gst_structure_take_value (gst_caps_get_structure (caps, 0), "streamheader",
-      &array);
-  GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, caps);
-  ok = gst_base_src_set_caps (GST_BASE_SRC (self), caps);
-  gst_caps_unref (caps);
-  return ok;
-}
-
-/* Remembers a header tag for the caps; TRUE when it changed them */
-static gboolean
-store_header (GstRtmpSrc *self, HeaderKind kind, GBytes *body,
-    GstBuffer *buffer)
-{
-  GstBuffer *copy;
-
-  if (self->headers[kind] && g_bytes_equal (self->headers[kind], body))
-    return FALSE;
-  g_clear_pointer (&self->headers[kind], g_bytes_unref);
-  self->headers[kind] = g_bytes_ref (body);
-  /* the caps hold their own buffer: the pushed one may be changed */
-  copy = gst_buffer_copy (buffer);
-  GST_BUFFER_FLAG_UNSET (copy, GST_BUFFER_FLAG_DISCONT);
-  g_clear_pointer (&self->header_buffers[kind], gst_buffer_unref);
-  self->header_buffers[kind] = copy;
-  return TRUE;
-}
-
-/* The FLV header and the header tags queued so far, which are moved to the
- * front. Called with the lock; returns the FLV header buffer. */
-static GstBuffer *
-build_header_locked (GstRtmpSrc *self)
-{
-  guint i, n = gst_queue_array_get_length (self->queue);
-  guint8 metadata_flags = 0, tag_flags = 0;
-  gint64 first_ms = -1;
-  GstBuffer *buffer;
-  GstMapInfo map;
-
-  for (i = 0; i < n; i++) {
-    QueueItem *item = gst_queue_array_peek_nth_struct (self->queue, i);
-
-    if (item->type == ITEM_TAKEN)
-      continue;
-    if (item->type != ITEM_BUFFER)
-      break;
-    if (first_ms < 0)
-      first_ms = item->ts_ms;
-    if (item->header == HEADER_METADATA && metadata_flags == 0)
-      metadata_flags = item->flv_flags;
-    if (item->tag_type == RTMP_FLV_TAG_AUDIO)
-      tag_flags |= RTMP_FLV_HEADER_FLAG_AUDIO;
-    else if (item->tag_type == RTMP_FLV_TAG_VIDEO)
-      tag_flags |= RTMP_FLV_HEADER_FLAG_VIDEO;
-    if (item->header != HEADER_NONE && self->headers[item->header] == NULL) {
-      store_header (self, item->header, item->body, item->buffer);
-      g_queue_push_tail (&self->front, g_steal_pointer (&item->buffer));
-      self->queued_bytes -= item->size;
-      g_clear_pointer (&item->body, g_bytes_unref);
-      item->type = ITEM_TAKEN;
-    }
-  }
-  self->flv_flags = metadata_flags ? metadata_flags : tag_flags;
-  /* nothing known (only script tags came): say both, as rtmp2src does */
-  if (self->flv_flags == 0)
-    self->flv_flags = RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO;
-
-  buffer = gst_buffer_new_allocate (NULL, RTMP_FLV_FILE_HEADER_LEN, NULL);
-  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-  rtmp_flv_write_header (map.data, self->flv_flags);
-  gst_buffer_unmap (buffer, &map);
-  GST_BUFFER_PTS (buffer) = GST_BUFFER_DTS (buffer)
-      = MAX (first_ms, 0) * GST_MSECOND;
-  GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_HEADER);
-  g_clear_pointer (&self->flv_header, gst_buffer_unref);
-  self->flv_header = gst_buffer_copy (buffer);
-  GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
-  GST_INFO_OBJECT (self, "FLV header:%s%s (from %s)",
-      self->flv_flags & RTMP_FLV_HEADER_FLAG_AUDIO ? " audio" : "",
-      self->flv_flags & RTMP_FLV_HEADER_FLAG_VIDEO ? " video" : "",
-      metadata_flags ? "onMetaData" : "the first tags");
-  return buffer;
-}
-
-/* The next tag to push: its caps first when it is a new header */
-static GstBuffer *
-finish_buffer (GstRtmpSrc *self, QueueItem *item)
-{
-  GstBuffer *buffer = g_steal_pointer (&item->buffer);
-
-  if (item->header != HEADER_NONE
-      && store_header (self, item->header, item->body, buffer))
-    update_caps (self);
-  /* as flvmux does: with video, only video keyframes start a stream */
-  if (item->tag_type == RTMP_FLV_TAG_AUDIO && item->header == HEADER_NONE
-      && (self->flv_flags & RTMP_FLV_HEADER_FLAG_VIDEO))
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-  return buffer;
-}
-
 static GstFlowReturn
 gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
 {
@@ -1642,7 +1056,7 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
   guint idle_timeout_s;
   gboolean resume = FALSE;
   GstFlowReturn ret;
-  QueueItem item;
+  GstRtmpFlvOutItem item;
 
   /* async-connect=false: connect on the first buffer, as rtmp2src */
   if (!self->is_create_started) {
@@ -1650,10 +1064,8 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
     start_client (self);
   }
 
-  if (!g_queue_is_empty (&self->front)) {
-    *outbuf = g_queue_pop_head (&self->front);
+  if (gst_rtmp_flv_out_pop_front (self->out, outbuf))
     return GST_FLOW_OK;
-  }
 
   GST_OBJECT_LOCK (self);
   idle_timeout_s = self->settings.idle_timeout_s;
@@ -1664,28 +1076,38 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
   g_mutex_lock (&self->lock);
   for (;;) {
     gint64 now_us = g_get_monotonic_time (), deadline = G_MAXINT64;
-    QueueItem *head;
+    GstRtmpFlvOutItem *head;
+    GstBuffer *header = NULL;
 
     if (self->is_flushing) {
       g_mutex_unlock (&self->lock);
       return GST_FLOW_FLUSHING;
     }
-    while ((head = gst_queue_array_peek_head_struct (self->queue)) != NULL
-        && head->type == ITEM_TAKEN)
-      queue_item_clear (gst_queue_array_pop_head_struct (self->queue));
+    head = gst_rtmp_flv_out_next_locked (self->out, now_us, &deadline, &header);
+    if (header != NULL) {
+      g_mutex_unlock (&self->lock);
+      gst_rtmp_flv_out_update_caps (self->out);
+      *outbuf = header;
+      return GST_FLOW_OK;
+    }
+    if (head != NULL && head->type == GST_RTMP_FLV_OUT_ITEM_ERROR) {
+      /* kept at the head: a seek cannot get past it */
+      gboolean post = !head->posted;
+      GError *error = post ? g_error_copy (head->error) : NULL;
+      gboolean established = head->established;
 
-    if (head != NULL && head->type == ITEM_BUFFER && !self->is_header_sent) {
-      if (header_ready_locked (self, now_us, &deadline)) {
-        GstBuffer *header = build_header_locked (self);
-
-        self->is_header_sent = TRUE;
-        g_mutex_unlock (&self->lock);
-        update_caps (self);
-        *outbuf = header;
-        return GST_FLOW_OK;
+      head->posted = TRUE;
+      g_mutex_unlock (&self->lock);
+      if (post) {
+        post_error (self, error, established);
+        g_error_free (error);
       }
-    } else if (head != NULL) {
-      item = *(QueueItem *) gst_queue_array_pop_head_struct (self->queue);
+      /* the error is posted: FLUSHING pauses the task without GstBaseSrc
+       * posting a second, generic one (it does for GST_FLOW_ERROR) */
+      return GST_FLOW_FLUSHING;
+    }
+    if (head != NULL) {
+      gst_rtmp_flv_out_pop_locked (self->out, &item);
       break;
     }
 
@@ -1704,46 +1126,26 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
     g_cond_wait_until (&self->cond, &self->lock, deadline);
   }
 
-  switch (item.type) {
-    case ITEM_BUFFER:
-      self->queued_bytes -= item.size;
-      if (self->is_reading_paused && self->queued_bytes <= MAX_QUEUED_BYTES / 2
-          && queued_time_locked (self) <= MAX_QUEUED_TIME_MS / 2) {
-        self->is_reading_paused = FALSE;
-        resume = TRUE;
-      }
-      if (self->is_pause_pending)
-        send_pending_pause_unlocked (self);
-      else
-        g_mutex_unlock (&self->lock);
-      if (resume)
-        apply_reading (self);
-      *outbuf = finish_buffer (self, &item);
-      ret = GST_FLOW_OK;
-      break;
-    case ITEM_EOS:
+  if (item.type == GST_RTMP_FLV_OUT_ITEM_BUFFER) {
+    if (self->is_reading_paused
+        && gst_rtmp_flv_out_is_drained_locked (self->out)) {
+      self->is_reading_paused = FALSE;
+      resume = TRUE;
+    }
+    if (self->is_pause_pending)
+      send_pending_pause_unlocked (self);
+    else
       g_mutex_unlock (&self->lock);
-      GST_INFO_OBJECT (self, "EOS");
-      ret = GST_FLOW_EOS;
-      break;
-    case ITEM_ERROR:
-    default:
-      /* kept at the head: a seek cannot get past it */
-      gst_queue_array_push_tail_struct (self->queue, &item);
-      if (!item.posted) {
-        QueueItem *kept = gst_queue_array_peek_tail_struct (self->queue);
-
-        kept->posted = TRUE;
-        g_mutex_unlock (&self->lock);
-        post_error (self, item.error, item.established);
-      } else {
-        g_mutex_unlock (&self->lock);
-      }
-      /* the error is posted: FLUSHING pauses the task without GstBaseSrc
-       * posting a second, generic one (it does for GST_FLOW_ERROR) */
-      return GST_FLOW_FLUSHING;
+    if (resume)
+      apply_reading (self);
+    *outbuf = gst_rtmp_flv_out_finish (self->out, &item);
+    ret = GST_FLOW_OK;
+  } else {
+    g_mutex_unlock (&self->lock);
+    GST_INFO_OBJECT (self, "EOS");
+    ret = GST_FLOW_EOS;
   }
-  queue_item_clear (&item);
+  gst_rtmp_flv_out_item_clear (&item);
   return ret;
 }
 
@@ -1800,7 +1202,7 @@ gst_rtmp_src_do_seek (GstBaseSrc *src, GstSegment *segment)
 
   position_ms = segment->start / GST_MSECOND;
   GST_INFO_OBJECT (self, "seeking to %" G_GINT64_FORMAT " ms", position_ms);
-  flush_queue_locked (self);
+  self->is_ended = gst_rtmp_flv_out_flush_locked (self->out);
   if (self->is_ended && self->late_error == NULL) {
     /* the error item stays: nothing to seek in */
     g_mutex_unlock (&self->lock);
@@ -1808,17 +1210,15 @@ gst_rtmp_src_do_seek (GstBaseSrc *src, GstSegment *segment)
   }
   if (self->late_error) {
     /* the connection is gone since the end */
-    QueueItem *head;
-
-    queue_error_locked (self, self->late_error, FALSE);
-    head = gst_queue_array_peek_tail_struct (self->queue);
-    head->established = TRUE;
+    gst_rtmp_flv_out_push_error_locked (self->out, self->late_error, TRUE,
+        FALSE);
+    self->is_ended = TRUE;
+    g_cond_broadcast (&self->cond);
     g_clear_error (&self->late_error);
     g_mutex_unlock (&self->lock);
     return TRUE;
   }
-  self->have_timestamp = FALSE;
-  self->need_discont = TRUE;
+  gst_rtmp_flv_out_jump_locked (self->out);
   if (self->connection) {
     connection = gst_rtmp_connection_ref (self->connection);
     self->is_seek_pending = TRUE;
@@ -2039,7 +1439,7 @@ gst_rtmp_src_finalize (GObject *object)
   stop_client (self);
   reset_shared_state_locked (self);
   reset_streaming_state (self);
-  gst_queue_array_free (self->queue);
+  gst_rtmp_flv_out_free (self->out);
   gst_rtmp_element_settings_clear (&self->settings);
   g_free (self->display_url);
   g_cond_clear (&self->cond);
@@ -2060,9 +1460,7 @@ gst_rtmp_src_init (GstRtmpSrc *self)
   self->buffer_length_ms = DEFAULT_BUFFER_LENGTH;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  self->queue = gst_queue_array_new_for_struct (sizeof (QueueItem), 64);
-  gst_queue_array_set_clear_func (self->queue, queue_item_clear);
-  g_queue_init (&self->front);
+  self->out = gst_rtmp_flv_out_new (GST_BASE_SRC (self));
   self->seek_to_send_ms = -1;
   self->duration_ns = GST_CLOCK_TIME_NONE;
 
