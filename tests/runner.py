@@ -158,17 +158,22 @@ def configure(builddir, options, env=None, targets=None):
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
-    if not os.path.exists(os.path.join(TOP, builddir, "build.ninja")):
-        r = run(["meson", "setup", builddir] + options, env=full_env)
-        if r.returncode != 0:
-            return False
+    # reconfigure an existing directory too: test and fuzz sources are
+    # picked up when they exist, which meson only checks when configuring
+    setup = ["meson", "setup", builddir] + options
+    if os.path.exists(os.path.join(TOP, builddir, "build.ninja")):
+        setup.insert(2, "--reconfigure")
+    r = run(setup, env=full_env)
+    if r.returncode != 0:
+        return False
     names = targets(builddir) if targets else []
     r = run(["ninja", "-C", builddir] + names, env=full_env)
     return r.returncode == 0
 
 
 def phase_main(tally):
-    if run(["ninja", "-C", "build"]).returncode != 0:
+    if run(["meson", "setup", "--reconfigure", "build"]).returncode != 0 or \
+            run(["ninja", "-C", "build"]).returncode != 0:
         tally.add("main", "build", "fail")
         return
     meson_test(tally, "main", "build", [])
