@@ -943,7 +943,9 @@ gst_rtmp_element_build_client_settings (GstElement *element,
   out->url = url;
   out->extra_connect_args = extra;
   out->fourcc_list = (const gchar *const *) fourccs;
-  out->ping_interval_ms = 0;
+  /* a PingRequest now and then measures the round trip where the server
+   * answers (nginx-rtmp, FFmpeg do); stats fall back to TCP_INFO */
+  out->ping_interval_ms = 5000;
   *url_out = g_steal_pointer (&url);
   *extra_out = g_steal_pointer (&extra);
   *fourccs_out = g_steal_pointer (&fourccs);
