@@ -260,11 +260,17 @@ map_timestamp (GstRtmpFlvOut *out, guint32 raw_ms, gboolean is_av,
       out->is_rebase_pending = FALSE;
       out->is_continuing = FALSE;
     }
-    /* data before the first audio/video: where the stream is now */
-    if (out->is_rebase_pending)
+    /* data before the first audio/video: where the stream is now. It
+     * does not move the stream on: the time until the audio or video
+     * comes still counts (onMetaData comes first after a reconnect or
+     * from the next publisher). */
+    if (out->is_rebase_pending) {
       out_ms = out->have_output ? out->last_out_ms : 0;
-    else
+      if (out->have_output)
+        return out_ms;
+    } else {
       out_ms = out->extended_ms - out->base_ms;
+    }
   }
   out_ms = MAX (out_ms, 0);
   out->have_output = TRUE;

@@ -53,6 +53,30 @@
  * VP9, Opus... with FourCC headers) pass through unchanged; GStreamer
  * 1.22's flvdemux cannot demux them.
  *
+ * ## Server mode
+ *
+ * With #GstRtmpSrc:mode `server` no RTMP server is needed: rtmpsrc listens
+ * on the host and port of its location (`rtmp://0.0.0.0:1935/live/key`,
+ * `rtmp://[::]:1935/...`, or `rtmps://` with
+ * #GstRtmpSrc:tls-certificate-file and #GstRtmpSrc:tls-key-file) and takes
+ * the publisher (OBS, ffmpeg, rtmpsink, rtmp2sink) of the location's
+ * application and stream key, whose stream it outputs exactly as client
+ * mode would (live, timestamps from 0). A publisher with another key, or a
+ * second one while one is live, gets NetStream.Publish.BadName and is
+ * closed. With #GstRtmpSrc:username and #GstRtmpSrc:password publishers
+ * must pass Adobe authentication (`rtmp://user:password@host/...` in
+ * FFmpeg), and #GstRtmpSrc::authorize-publisher lets the application
+ * decide. The element waits for its first publisher as long as it takes
+ * (#GstRtmpSrc:timeout bounds each phase of a connection, not that wait);
+ * #GstRtmpSrc:on-publisher-gone says whether the publisher's leaving is EOS
+ * or a pause until the next one. All server-mode elements of a process
+ * share one listening socket per address and port, so that
+ * `rtmpsrc mode=server location=rtmp://0.0.0.0:1935/live/in ! queue !
+ * rtmpsink mode=server location=rtmp://0.0.0.0:1935/live/out` takes a
+ * stream and serves it on one port. #GstRtmpSrc:stats lists the publisher
+ * (`clients`), and the element posts `rtmp-client-connected`,
+ * `rtmp-client-refused` and `rtmp-client-disconnected` messages.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 rtmpsrc location=rtmp://127.0.0.1/live/cam1 ! \
@@ -65,6 +89,11 @@
  * gst-launch-1.0 rtmpsrc location=rtmps://example.com/vod/clip.mp4 \
  *     play-type=recorded start=30000000000 ! flvdemux ! fakesink
  * ]| Plays a recorded stream over TLS from its 30th second.
+ * |[
+ * gst-launch-1.0 rtmpsrc mode=server \
+ *     location=rtmp://0.0.0.0:1935/live/mykey ! filesink location=in.flv
+ * ]| Records what OBS or `ffmpeg -re -i clip.mp4 -c copy -f flv
+ * rtmp://HOST/live/mykey` publishes.
  */
 
 /* How it works.
@@ -98,28 +127,20 @@
  * as a paused recorded stream is silent by design. */
 
 #include "config.h"
-#include "gstrtmpsrc.h"
-#include "gstrtmpelement.h"
+#include "gstrtmpsrcprivate.h"
 #include "gstrtmpelements.h"
-#include "gstrtmpflvout.h"
 #include "rtmpflv.h"
 
-/* shared with gstrtmpflvout.c */
+/* shared with gstrtmpflvout.c and gstrtmpsrcserver.c */
 GST_DEBUG_CATEGORY (gst_rtmp_src_debug);
 #define GST_CAT_DEFAULT gst_rtmp_src_debug
-
-typedef enum
-{
-  GST_RTMP_SRC_PLAY_TYPE_LIVE,
-  GST_RTMP_SRC_PLAY_TYPE_RECORDED,
-  GST_RTMP_SRC_PLAY_TYPE_ANY,
-} GstRtmpSrcPlayType;
 
 #define DEFAULT_NO_EOF_IS_ERROR TRUE
 #define DEFAULT_PLAY_TYPE GST_RTMP_SRC_PLAY_TYPE_ANY
 #define DEFAULT_START (-1)
 #define DEFAULT_DURATION (-1)
 #define DEFAULT_BUFFER_LENGTH 1000
+#define DEFAULT_ON_PUBLISHER_GONE GST_RTMP_SRC_ON_PUBLISHER_GONE_EOS
 
 /* play-type any: how long after NetStream.Play.Start a server may take to
  * say the stream is recorded before it is taken as live */
@@ -134,6 +155,7 @@ enum
   PROP_START,
   PROP_DURATION,
   PROP_BUFFER_LENGTH,
+  PROP_ON_PUBLISHER_GONE,
   PROP_FIRST_SHARED,
 };
 
@@ -157,65 +179,6 @@ gst_rtmp_src_play_type_get_type (void)
   }
   return id;
 }
-
-typedef enum
-{
-  STREAM_UNDECIDED,
-  STREAM_LIVE,
-  STREAM_RECORDED,
-} StreamKind;
-
-struct _GstRtmpSrc
-{
-  GstPushSrc parent;
-
-  /* properties, under the object lock */
-  GstRtmpElementSettings settings;
-  gboolean no_eof_is_error;
-  GstRtmpSrcPlayType play_type;
-  gint64 start;
-  gint64 duration;
-  guint buffer_length_ms;
-
-  /* Shared with the client's callbacks (I/O threads). Lock order: the
-   * client's and the connection's callback locks, then self->lock; nobody
-   * holds self->lock while calling into the client or a connection. */
-  GMutex lock;
-  GCond cond;
-  GstRtmpClient *client; /* created in READY to PAUSED */
-  gboolean is_client_started;
-  GstRtmpConnection *connection; /* ref; the playing one, or NULL */
-  guint connection_serial;       /* +1 per connection reaching PLAYING */
-  guint32 stream_id;             /* createStream's answer */
-  gchar *display_url;
-  gboolean is_flushing;
-  gboolean is_ended;        /* EOS or an error is queued: drop the rest */
-  gboolean warned_stream_0; /* media came on stream 0 (FFmpeg -listen) */
-  GError *late_error;       /* the connection failed after the end */
-  StreamKind kind;
-  gint64 playing_time_us; /* the first NetStream.Play.Start */
-
-  GstRtmpFlvOut *out; /* the queue and its timeline; see there */
-  gboolean is_reading_paused;
-
-  /* recorded streams */
-  gboolean is_seek_pending; /* sent, until NetStream.Seek.Notify */
-  gint64 seek_sent_us;
-  gint64 seek_to_send_ms;    /* no connection yet: sent once playing; -1 */
-  gboolean is_pause_pending; /* PLAYING to PAUSED: pause after a buffer */
-  gboolean is_server_paused;
-  GstClockTime duration_ns; /* onMetaData's */
-
-  /* stats */
-  guint64 media_bytes;
-  guint64 media_bytes_at_mark;
-  gint64 stats_mark_us;
-  guint64 bitrate;
-
-  /* streaming thread only */
-  gboolean is_initial_seek_done;
-  gboolean is_create_started;
-};
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-flv"));
@@ -242,25 +205,34 @@ gst_rtmp_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
 /* Makes the connection's reading follow is_reading_paused. Called without
  * self->lock by whoever changed the flag; each caller checks afterwards
  * that the flag did not change under it, so the last writer wins. */
-static void
-apply_reading (GstRtmpSrc *self)
+void
+gst_rtmp_src_apply_reading (GstRtmpSrc *self)
 {
   for (;;) {
     GstRtmpConnection *connection;
+    GstRtmpServerClient *publisher;
     gboolean reading, same;
 
     g_mutex_lock (&self->lock);
     reading = !self->is_reading_paused;
     connection
         = self->connection ? gst_rtmp_connection_ref (self->connection) : NULL;
+    publisher
+        = self->publisher ? gst_rtmp_server_client_ref (self->publisher) : NULL;
     g_mutex_unlock (&self->lock);
-    if (connection == NULL)
+    if (connection == NULL && publisher == NULL)
       return;
 
-    gst_rtmp_connection_lock (connection);
-    gst_rtmp_connection_set_reading_locked (connection, reading);
-    gst_rtmp_connection_unlock (connection);
-    gst_rtmp_connection_unref (connection);
+    if (connection) {
+      gst_rtmp_connection_lock (connection);
+      gst_rtmp_connection_set_reading_locked (connection, reading);
+      gst_rtmp_connection_unlock (connection);
+      gst_rtmp_connection_unref (connection);
+    }
+    if (publisher) {
+      gst_rtmp_server_client_set_reading (publisher, reading);
+      gst_rtmp_server_client_unref (publisher);
+    }
 
     g_mutex_lock (&self->lock);
     same = reading == !self->is_reading_paused;
@@ -273,8 +245,9 @@ apply_reading (GstRtmpSrc *self)
 /* Queues an error after what is queued: @posted when the caller posts it
  * now (nothing queued before it), else create () posts it once the
  * buffers before it were pushed. */
-static void
-queue_error_locked (GstRtmpSrc *self, const GError *error, gboolean posted)
+void
+gst_rtmp_src_queue_error_locked (GstRtmpSrc *self, const GError *error,
+    gboolean posted)
 {
   gst_rtmp_flv_out_push_error_locked (self->out, error,
       self->connection_serial > 0, posted);
@@ -282,17 +255,27 @@ queue_error_locked (GstRtmpSrc *self, const GError *error, gboolean posted)
   g_cond_broadcast (&self->cond);
 }
 
-static void
-queue_eos_locked (GstRtmpSrc *self)
+void
+gst_rtmp_src_queue_eos_locked (GstRtmpSrc *self)
 {
   gst_rtmp_flv_out_push_eos_locked (self->out);
   self->is_ended = TRUE;
   g_cond_broadcast (&self->cond);
 }
 
-static void
-post_error (GstRtmpSrc *self, const GError *error, gboolean established)
+void
+gst_rtmp_src_post_error (GstRtmpSrc *self, const GError *error,
+    gboolean established)
 {
+  if (self->is_server) {
+    /* a publisher's broken stream: what was taken from it went out */
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Receiving the published stream on %s failed: %s", self->display_url,
+            error->message),
+        ("%s (%s %d)", error->message, g_quark_to_string (error->domain),
+            error->code));
+    return;
+  }
   gst_rtmp_element_post_error (GST_ELEMENT (self), error, self->display_url,
       FALSE, established);
 }
@@ -384,15 +367,15 @@ on_client_error (GstRtmpClient *client, const GError *error, gpointer user_data)
     /* rtmp2src's behaviour */
     GST_INFO_OBJECT (self, "connection lost, EOS (no-eof-is-error=false): %s",
         error->message);
-    queue_eos_locked (self);
+    gst_rtmp_src_queue_eos_locked (self);
   } else {
     post = !gst_rtmp_flv_out_has_buffers_locked (self->out);
-    queue_error_locked (self, error, post);
+    gst_rtmp_src_queue_error_locked (self, error, post);
   }
   g_mutex_unlock (&self->lock);
 
   if (post)
-    post_error (self, error, established);
+    gst_rtmp_src_post_error (self, error, established);
 }
 
 /* A clean end: EOS after everything received before it */
@@ -407,7 +390,7 @@ end_stream (GstRtmpSrc *self, GstRtmpConnection *connection, const gchar *why)
     return;
   }
   GST_INFO_OBJECT (self, "the stream ended (%s)", why);
-  queue_eos_locked (self);
+  gst_rtmp_src_queue_eos_locked (self);
   /* a live stream is over: close, so that the server's close is no reason
    * to reconnect; a recorded one stays open for seeks back */
   stop_session = self->kind != STREAM_RECORDED;
@@ -557,11 +540,10 @@ handle_playing (GstRtmpSrc *self, GstRtmpConnection *connection)
 }
 
 /* What both modes do with a tag of the stream: decide live or recorded
- * (play-type any), queue it, and stop reading when the queue is full.
- * Called with the lock; TRUE when reading must stop (apply_reading ()). */
-static gboolean
-queue_tag_locked (GstRtmpSrc *self, GstRtmpFlvOutTag *tag, guint32 raw_ms,
-    gboolean *duration_changed)
+ * (play-type any), queue it, and stop reading when the queue is full */
+gboolean
+gst_rtmp_src_queue_tag_locked (GstRtmpSrc *self, GstRtmpFlvOutTag *tag,
+    guint32 raw_ms, gboolean *duration_changed)
 {
   /* play-type any: the first media decides when nothing did before */
   if (self->kind == STREAM_UNDECIDED) {
@@ -659,12 +641,12 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
     self->is_seek_pending = FALSE;
     gst_rtmp_flv_out_jump_locked (self->out);
   }
-  pause_reading
-      = queue_tag_locked (self, &tag, message->timestamp, &duration_changed);
+  pause_reading = gst_rtmp_src_queue_tag_locked (self, &tag, message->timestamp,
+      &duration_changed);
   g_mutex_unlock (&self->lock);
 
   if (pause_reading)
-    apply_reading (self);
+    gst_rtmp_src_apply_reading (self);
   if (duration_changed)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_duration_changed (GST_OBJECT (self)));
@@ -795,7 +777,7 @@ wait_for_kind (GstRtmpSrc *self)
         /* cannot happen: nothing is queued before it */
         head->posted = TRUE;
         g_mutex_unlock (&self->lock);
-        post_error (self, head->error, head->established);
+        gst_rtmp_src_post_error (self, head->error, head->established);
         g_mutex_lock (&self->lock);
       }
       ok = FALSE;
@@ -850,9 +832,11 @@ prepare (GstRtmpSrc *self)
   mode = self->settings.mode;
   GST_OBJECT_UNLOCK (self);
   if (mode == GST_RTMP_ELEMENT_MODE_SERVER) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Server mode is not available in this version of rtmpsrc"), (NULL));
-    return FALSE;
+    /* a publisher comes to us: always live */
+    if (!gst_rtmp_src_server_start (self))
+      return FALSE;
+    gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
+    return TRUE;
   }
 
   if (!gst_rtmp_element_build_client_settings (GST_ELEMENT (self),
@@ -927,6 +911,7 @@ gst_rtmp_src_stop (GstBaseSrc *src)
   GstRtmpSrc *self = GST_RTMP_SRC (src);
 
   stop_client (self);
+  gst_rtmp_src_server_stop (self);
   g_mutex_lock (&self->lock);
   reset_shared_state_locked (self);
   g_mutex_unlock (&self->lock);
@@ -1034,8 +1019,10 @@ gst_rtmp_src_change_state (GstElement *element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      if (ret == GST_STATE_CHANGE_FAILURE)
+      if (ret == GST_STATE_CHANGE_FAILURE) {
         stop_client (self);
+        gst_rtmp_src_server_stop (self);
+      }
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
       pause_server (self, FALSE);
@@ -1099,7 +1086,7 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
       head->posted = TRUE;
       g_mutex_unlock (&self->lock);
       if (post) {
-        post_error (self, error, established);
+        gst_rtmp_src_post_error (self, error, established);
         g_error_free (error);
       }
       /* the error is posted: FLUSHING pauses the task without GstBaseSrc
@@ -1112,8 +1099,9 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
     }
 
     /* idle-timeout as rtmp2src: no media while waiting is EOS; a paused or
-     * seeking recorded stream is silent by design */
-    if (!self->is_server_paused && !self->is_seek_pending) {
+     * seeking recorded stream is silent by design. A server waits for its
+     * publisher for ever; the route drops a silent one. */
+    if (!self->is_server_paused && !self->is_seek_pending && !self->is_server) {
       if (now_us >= idle_deadline) {
         GST_INFO_OBJECT (self, "no data for %u s (idle-timeout): EOS",
             idle_timeout_s);
@@ -1137,7 +1125,7 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
     else
       g_mutex_unlock (&self->lock);
     if (resume)
-      apply_reading (self);
+      gst_rtmp_src_apply_reading (self);
     *outbuf = gst_rtmp_flv_out_finish (self->out, &item);
     ret = GST_FLOW_OK;
   } else {
@@ -1242,7 +1230,7 @@ gst_rtmp_src_do_seek (GstBaseSrc *src, GstSegment *segment)
       call_session (connection, SESSION_UNPAUSE, position_ms);
     gst_rtmp_connection_unref (connection);
   }
-  apply_reading (self);
+  gst_rtmp_src_apply_reading (self);
   return TRUE;
 }
 
@@ -1306,6 +1294,24 @@ gst_rtmp_src_negotiate (GstBaseSrc *src)
 
 /* --- properties --- */
 
+guint64
+gst_rtmp_src_update_bitrate_locked (GstRtmpSrc *self)
+{
+  gint64 now_us = g_get_monotonic_time ();
+
+  /* media bits per second, over at least the last second */
+  if (self->stats_mark_us == 0) {
+    self->stats_mark_us = now_us;
+    self->media_bytes_at_mark = self->media_bytes;
+  } else if (now_us - self->stats_mark_us >= G_USEC_PER_SEC) {
+    self->bitrate = (self->media_bytes - self->media_bytes_at_mark) * 8
+        * G_USEC_PER_SEC / (now_us - self->stats_mark_us);
+    self->stats_mark_us = now_us;
+    self->media_bytes_at_mark = self->media_bytes;
+  }
+  return self->bitrate;
+}
+
 static GstStructure *
 get_stats (GstRtmpSrc *self)
 {
@@ -1325,17 +1331,7 @@ get_stats (GstRtmpSrc *self)
     reconnects = gst_rtmp_client_get_reconnects (self->client);
     connected_time = gst_rtmp_client_get_connected_time (self->client);
   }
-  /* media bits per second, over at least the last second */
-  if (self->stats_mark_us == 0) {
-    self->stats_mark_us = now_us;
-    self->media_bytes_at_mark = self->media_bytes;
-  } else if (now_us - self->stats_mark_us >= G_USEC_PER_SEC) {
-    self->bitrate = (self->media_bytes - self->media_bytes_at_mark) * 8
-        * G_USEC_PER_SEC / (now_us - self->stats_mark_us);
-    self->stats_mark_us = now_us;
-    self->media_bytes_at_mark = self->media_bytes;
-  }
-  bitrate = self->bitrate;
+  bitrate = gst_rtmp_src_update_bitrate_locked (self);
   g_mutex_unlock (&self->lock);
 
   if (connection) {
@@ -1385,6 +1381,9 @@ gst_rtmp_src_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_BUFFER_LENGTH:
       self->buffer_length_ms = g_value_get_uint (value);
       break;
+    case PROP_ON_PUBLISHER_GONE:
+      self->on_publisher_gone = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1403,7 +1402,13 @@ gst_rtmp_src_get_property (GObject *object, guint prop_id, GValue *value,
     return;
 
   if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, get_stats (self));
+    gboolean is_server;
+
+    g_mutex_lock (&self->lock);
+    is_server = self->is_server;
+    g_mutex_unlock (&self->lock);
+    g_value_take_boxed (value,
+        is_server ? gst_rtmp_src_server_get_stats (self) : get_stats (self));
     return;
   }
 
@@ -1423,6 +1428,9 @@ gst_rtmp_src_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_BUFFER_LENGTH:
       g_value_set_uint (value, self->buffer_length_ms);
+      break;
+    case PROP_ON_PUBLISHER_GONE:
+      g_value_set_enum (value, self->on_publisher_gone);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1458,6 +1466,7 @@ gst_rtmp_src_init (GstRtmpSrc *self)
   self->start = DEFAULT_START;
   self->duration = DEFAULT_DURATION;
   self->buffer_length_ms = DEFAULT_BUFFER_LENGTH;
+  self->on_publisher_gone = DEFAULT_ON_PUBLISHER_GONE;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->out = gst_rtmp_flv_out_new (GST_BASE_SRC (self));
@@ -1508,6 +1517,15 @@ gst_rtmp_src_class_init (GstRtmpSrcClass *klass)
    * bitrate (media bit/s received over the last second or more, measured
    * between two reads), rtt-us (round trip time), reconnects and
    * connected-time (ns). Readable at any time from any thread.
+   *
+   * In server mode: server-port, n-clients (1 while a publisher is live),
+   * clients-total (publishers taken), clients-refused (by
+   * #GstRtmpSrc::authorize-publisher, or after the end), bitrate, the live
+   * publisher's in/out-bytes-total, rtt-us and connected-time (ns since it
+   * started publishing), and clients: an array with the live publisher's
+   * structure (address, app, stream, kind, in/out-bytes-total,
+   * in-bytes-video, in-bytes-audio, backlog-bytes, rtt-us, connected-time,
+   * active-time).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Stats", "Connection statistics",
@@ -1519,7 +1537,8 @@ gst_rtmp_src_class_init (GstRtmpSrcClass *klass)
    * (NetStream.Play.Complete, NetStream.Play.Stop, UnpublishNotify or
    * Stream EOF) is an error. The default, TRUE, differs from rtmp2src's
    * FALSE, with which such a connection ends with EOS: a network failure
-   * should not look like the end of the stream.
+   * should not look like the end of the stream. Client mode only: in
+   * server mode #GstRtmpSrc:on-publisher-gone decides.
    */
   g_object_class_install_property (gobject_class, PROP_NO_EOF_IS_ERROR,
       g_param_spec_boolean ("no-eof-is-error", "No EOF is error",
@@ -1594,6 +1613,28 @@ gst_rtmp_src_class_init (GstRtmpSrcClass *klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstRtmpSrc:on-publisher-gone:
+   *
+   * Server mode: what happens when the publisher leaves (unpublishes,
+   * disconnects, is dropped for silence or for a broken stream). `eos`
+   * ends the stream, and later publishers are refused; `wait` keeps the
+   * pipeline running until the next publisher of the stream key comes,
+   * whose media continues the timeline (from the last timestamp plus the
+   * time that passed) with a DISCONT buffer.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ON_PUBLISHER_GONE,
+      g_param_spec_enum ("on-publisher-gone", "On publisher gone",
+          "Server mode: end the stream when the publisher leaves, or wait for "
+          "the next one",
+          GST_TYPE_RTMP_SRC_ON_PUBLISHER_GONE, DEFAULT_ON_PUBLISHER_GONE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_PLAYING));
+
   gst_rtmp_element_install_properties (gobject_class, PROP_FIRST_SHARED, FALSE);
+  gst_rtmp_src_server_class_init (gobject_class);
   gst_type_mark_as_plugin_api (GST_TYPE_RTMP_SRC_PLAY_TYPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RTMP_SRC_ON_PUBLISHER_GONE, 0);
 }
