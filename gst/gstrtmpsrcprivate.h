@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What rtmpsrc's two halves share: the element's structure and the steps of
- * the output both modes use. gstrtmpsrc.c is the element and its client
- * mode; gstrtmpsrcserver.c its server mode (a publisher comes to us). */
+/* What rtmpsrc's parts share: the element's structure and the steps of the
+ * output both modes use. gstrtmpsrc.c is the element (properties, states,
+ * the streaming thread, queries); gstrtmpsrcclient.c its client mode (it
+ * plays from a server), gstrtmpsrcserver.c its server mode (a publisher
+ * comes to us); gstrtmpflvout.c makes the output. */
 
 #ifndef __GST_RTMP_SRC_PRIVATE_H__
 #define __GST_RTMP_SRC_PRIVATE_H__
@@ -101,6 +103,9 @@ struct _GstRtmpSrc
 
 /* --- gstrtmpsrc.c: the output, for both modes --- */
 
+#define GST_TYPE_RTMP_SRC_PLAY_TYPE (gst_rtmp_src_play_type_get_type ())
+GType gst_rtmp_src_play_type_get_type (void);
+
 /* Queues a tag of the stream (its body is taken): decides live or recorded
  * with play-type any, counts it, wakes create (). With the lock; TRUE when
  * reading must stop now (then gst_rtmp_src_apply_reading () without it). */
@@ -121,6 +126,30 @@ void gst_rtmp_src_post_error (GstRtmpSrc *self, const GError *error,
 /* Media bits per second received, over at least the last second. With the
  * lock. */
 guint64 gst_rtmp_src_update_bitrate_locked (GstRtmpSrc *self);
+
+/* --- gstrtmpsrcclient.c: client mode --- */
+
+/* Builds the client (READY to PAUSED), connects unless async-connect is
+ * FALSE, and with play-type any waits for the server to say whether the
+ * stream is live. FALSE after posting the error. */
+gboolean gst_rtmp_src_client_start (GstRtmpSrc *self);
+/* Connects now if start () did not (the first create ()) */
+void gst_rtmp_src_client_connect (GstRtmpSrc *self);
+/* Stops the stream on the server and frees the client; no callback runs
+ * after it. Without the lock. */
+void gst_rtmp_src_client_stop (GstRtmpSrc *self);
+/* Recorded streams: PLAYING to PAUSED asks for a pause (@pause), sent once
+ * a buffer went out; PAUSED to PLAYING resumes. Without the lock. */
+void gst_rtmp_src_client_pause_server (GstRtmpSrc *self, gboolean pause);
+/* create (): a pause was asked for and a buffer goes out now. Called with
+ * the lock, which it releases. */
+void gst_rtmp_src_client_send_pending_pause_unlocked (GstRtmpSrc *self);
+/* do_seek (): seeks a recorded stream on the server (@initial: GstBaseSrc's
+ * first segment; @start_ms: where play started) */
+gboolean gst_rtmp_src_client_seek (GstRtmpSrc *self, GstSegment *segment,
+    gboolean initial, gint64 start_ms);
+/* The stats property in client mode (transfer full) */
+GstStructure *gst_rtmp_src_client_get_stats (GstRtmpSrc *self);
 
 /* --- gstrtmpsrcserver.c: server mode --- */
 
