@@ -102,7 +102,10 @@ static const Table tables[N_TABLES] = {
   { "relay", "Through our one-port relay",
       "`gst-launch-1.0 rtmpsrc mode=server location=rtmp://127.0.0.1:PORT/"
       "live/KEY ! rtmpsink mode=server location=rtmp://127.0.0.1:PORT/live/"
-      "KEY`, one such chain per cell in one process, all on one port.",
+      "KEY async=false`, one such chain per cell in one process, all on "
+      "one port, and one chain nobody publishes to so that the process "
+      "outlives every stream (`async=false`: see ours-relay-two-chains "
+      "below).",
       SERVER_RELAY, FALSE },
   { "ltarget", "Publishing to ffmpeg -listen",
       "`ffmpeg -listen 1 -i rtmp://127.0.0.1:PORT/live/x -c copy -f flv "
@@ -255,6 +258,9 @@ relay_keys (Server *server)
 
     g_strv_builder_add (builder, cell->key);
   }
+  /* a chain nobody publishes to: gst-launch-1.0 exits once every chain
+   * ended, which must not be when the last cell's stream ends */
+  g_strv_builder_add (builder, "keepalive");
   keys = g_strv_builder_end (builder);
   g_strv_builder_unref (builder);
   return keys;
@@ -268,11 +274,14 @@ start_relay (Server *server, gboolean use_tls, GError **error)
   server->port = rtmp_external_pick_port (error);
   if (server->port == 0)
     return FALSE;
-  if (keys[0] == NULL)
+  if (server->cells->len == 0)
     return TRUE;
-  server->process
-      = interop_relay_start (server->port, (const gchar *const *) keys,
-          use_tls ? cert_path : NULL, use_tls ? key_path : NULL, NULL, error);
+  /* async=false: a chain whose publisher has not come yet would hold
+   * every other sink of the pipeline in preroll (the case
+   * ours-relay-two-chains shows it with the default) */
+  server->process = interop_relay_start (server->port,
+      (const gchar *const *) keys, use_tls ? cert_path : NULL,
+      use_tls ? key_path : NULL, NULL, "async=false", error);
   if (server->process == NULL)
     return FALSE;
   server->pid = rtmp_external_process_get_pid (server->process);

@@ -26,6 +26,10 @@ const InteropNamedCase interop_named_cases[] = {
       "rtmp2sink publishes and rtmp2src plays, both with Adobe "
       "authentication (username and password properties) to our server "
       "mode" },
+  { INTEROP_SECTION_OURS, "ours-relay-two-chains",
+      "two relay chains in one gst-launch-1.0 pipeline with the sinks' "
+      "default async=true: the chain whose publisher comes plays while the "
+      "other waits for its own" },
   { INTEROP_SECTION_OURS, "ours-reconnect",
       "the relay is killed (SIGKILL) and restarted mid-stream: rtmpsink "
       "and rtmpsrc reconnect and media flows again" },
@@ -104,18 +108,25 @@ play_while_publishing (const gchar *key, InteropPlayer player_kind,
 #define AUTH_PASSWORD "s3cret"
 #define AUTH_EXTRA "username=" AUTH_USER " password=" AUTH_PASSWORD
 
-/* A relay of its own for a test of the "ours" case, on a new port */
+/* A relay of its own for a test of the "ours" case, on a new port. With
+ * @keep_running, a second chain that nobody publishes to keeps the process
+ * running after the stream (gst-launch-1.0 exits once every chain ended,
+ * and a publisher whose server is gone before its FCUnpublish was answered
+ * may call that an error); its sinks then need async=false (see
+ * test_ours_relay_two_chains). Without, the relay is the plain one-chain
+ * pipeline. */
 static RtmpExternalProcess *
 start_own_relay (const gchar *key, const gchar *stream, const gchar *extra,
-    guint16 *port)
+    gboolean keep_running, guint16 *port)
 {
-  const gchar *keys[] = { stream, NULL };
+  const gchar *keys[] = { stream, keep_running ? "keepalive" : NULL, NULL };
   RtmpExternalProcess *relay;
   GError *error = NULL;
 
   *port = rtmp_external_pick_port (&error);
   interop_fail_unless (key, *port != 0, "%s", error->message);
-  relay = interop_relay_start (*port, keys, NULL, NULL, extra, &error);
+  relay = interop_relay_start (*port, keys, NULL, NULL, extra,
+      keep_running ? "async=false" : NULL, &error);
   interop_fail_unless (key, relay != NULL, "our relay did not start: %s",
       error->message);
   return relay;
@@ -144,7 +155,7 @@ GST_START_TEST (test_ours_auth_adobe)
       interop_setup_error);
   interop_require_ours (key, "rtmpsink");
   interop_require_ours (key, "rtmpsrc");
-  relay = start_own_relay (key, "auth", AUTH_EXTRA, &port);
+  relay = start_own_relay (key, "auth", AUTH_EXTRA, TRUE, &port);
   out = temp_file (key, "received.flv");
   url = g_strdup_printf (
       "rtmp://" AUTH_USER ":" AUTH_PASSWORD "@127.0.0.1:%u/live/auth", port);
@@ -169,7 +180,7 @@ GST_START_TEST (test_ours_auth_ffmpeg)
   interop_fail_unless (key, interop_setup_error == NULL, "%s",
       interop_setup_error);
   interop_require_ours (key, "rtmpsrc");
-  relay = start_own_relay (key, "auth", AUTH_EXTRA, &port);
+  relay = start_own_relay (key, "auth", AUTH_EXTRA, TRUE, &port);
   out = temp_file (key, "received.flv");
   url = g_strdup_printf (
       "rtmp://" AUTH_USER ":" AUTH_PASSWORD "@127.0.0.1:%u/live/auth", port);
@@ -193,7 +204,7 @@ GST_START_TEST (test_ours_auth_rtmp2)
 
   interop_fail_unless (key, interop_setup_error == NULL, "%s",
       interop_setup_error);
-  relay = start_own_relay (key, "auth", AUTH_EXTRA, &port);
+  relay = start_own_relay (key, "auth", AUTH_EXTRA, TRUE, &port);
   out = temp_file (key, "received.flv");
   url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/auth", port);
   play.url = publish.url = url;
@@ -202,6 +213,40 @@ GST_START_TEST (test_ours_auth_rtmp2)
   publish.file = interop_source_path;
   play_while_publishing (key, INTEROP_PLAYER_RTMP2SRC, &play,
       INTEROP_PUBLISHER_RTMP2SINK, &publish, port);
+}
+
+GST_END_TEST;
+
+/* Two relays in one pipeline, as a user writes them (the sinks' default
+ * async=true): the chain whose publisher comes must play while the other
+ * still waits for its own */
+GST_START_TEST (test_ours_relay_two_chains)
+{
+  const gchar *key = "ours-relay-two-chains";
+  const gchar *keys[] = { "idle", "busy", NULL };
+  g_autoptr (RtmpExternalProcess) relay = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *url = NULL;
+  InteropEndpoint play = { 0 }, publish = { 0 };
+  GError *error = NULL;
+  guint16 port;
+
+  interop_fail_unless (key, interop_setup_error == NULL, "%s",
+      interop_setup_error);
+  interop_require_ours (key, "rtmpsink");
+  interop_require_ours (key, "rtmpsrc");
+  port = rtmp_external_pick_port (&error);
+  interop_fail_unless (key, port != 0, "%s", error->message);
+  relay = interop_relay_start (port, keys, NULL, NULL, NULL, NULL, &error);
+  interop_fail_unless (key, relay != NULL, "our relay did not start: %s",
+      error->message);
+  out = temp_file (key, "received.flv");
+  url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/busy", port);
+  play.url = publish.url = url;
+  play.file = out;
+  publish.file = interop_source_path;
+  play_while_publishing (key, INTEROP_PLAYER_RTMPSRC, &play,
+      INTEROP_PUBLISHER_RTMPSINK, &publish, port);
 }
 
 GST_END_TEST;
@@ -246,7 +291,7 @@ GST_START_TEST (test_ours_auth_refused)
       interop_setup_error);
   interop_require_ours (key, "rtmpsink");
   interop_require_ours (key, "rtmpsrc");
-  relay = start_own_relay (key, "auth", AUTH_EXTRA, &port);
+  relay = start_own_relay (key, "auth", AUTH_EXTRA, TRUE, &port);
   for (i = 0; i < G_N_ELEMENTS (credentials); i++) {
     g_autofree gchar *url = g_strdup_printf ("rtmp://%s127.0.0.1:%u/live/auth",
         credentials[i], port);
@@ -357,7 +402,8 @@ restarting_server_start (RestartingServer *server, gboolean use_nginx)
         error ? error->message : "");
     server->port = rtmp_external_nginx_get_port (server->nginx);
   } else {
-    server->relay = start_own_relay (server->key, "rc", NULL, &server->port);
+    server->relay
+        = start_own_relay (server->key, "rc", NULL, FALSE, &server->port);
   }
 }
 
@@ -376,8 +422,8 @@ restarting_server_restart (RestartingServer *server)
   kill (rtmp_external_process_get_pid (server->relay), SIGKILL);
   rtmp_external_process_wait (server->relay, 5000);
   g_clear_pointer (&server->relay, rtmp_external_process_free);
-  server->relay
-      = interop_relay_start (server->port, keys, NULL, NULL, NULL, &error);
+  server->relay = interop_relay_start (server->port, keys, NULL, NULL, NULL,
+      NULL, &error);
   interop_fail_unless (server->key, server->relay != NULL,
       "the relay did not restart: %s", error ? error->message : "");
 }
@@ -682,6 +728,7 @@ interop_add_named_cases (Suite *suite)
   tcase_add_test (ours, test_ours_auth_refused);
   tcase_add_test (ours, test_ours_auth_ffmpeg);
   tcase_add_test (ours, test_ours_auth_rtmp2);
+  tcase_add_test (ours, test_ours_relay_two_chains);
   tcase_add_test (ours, test_ours_reconnect);
   tcase_add_test (ours, test_ours_reconnect_nginx);
   suite_add_tcase (suite, ours);

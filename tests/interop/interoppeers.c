@@ -353,7 +353,7 @@ interop_nms_start (const gchar *nms_dir, const gchar *launcher, guint16 port,
 RtmpExternalProcess *
 interop_relay_start (guint16 port, const gchar *const *keys,
     const gchar *cert_file, const gchar *key_file, const gchar *extra,
-    GError **error)
+    const gchar *sink_extra, GError **error)
 {
   GString *description = g_string_new (NULL);
   g_autoptr (RtmpExternalProcess) process = NULL;
@@ -370,8 +370,9 @@ interop_relay_start (guint16 port, const gchar *const *keys,
 
     g_string_append_printf (description,
         "%srtmpsrc mode=server location=%s%s ! "
-        "rtmpsink mode=server location=%s%s",
-        i ? " " : "", url, options, url, options);
+        "rtmpsink mode=server location=%s%s%s%s",
+        i ? " " : "", url, options, url, options, sink_extra ? " " : "",
+        sink_extra ? sink_extra : "");
   }
   text = g_string_free (description, FALSE);
   process = start_gst_launch (FALSE, text, error);

@@ -79,10 +79,10 @@ RtmpExternalProcess *interop_nms_start (const gchar *nms_dir,
 /* Our one-port relay: gst-launch-1.0 with one chain `rtmpsrc mode=server
  * ! rtmpsink mode=server` per stream key of @keys, all on @port (rtmps
  * with @cert_file and @key_file when set); @extra (nullable) is added to
- * both elements of every chain. */
+ * both elements of every chain, @sink_extra (nullable) to the sinks. */
 RtmpExternalProcess *interop_relay_start (guint16 port,
     const gchar *const *keys, const gchar *cert_file, const gchar *key_file,
-    const gchar *extra, GError **error);
+    const gchar *extra, const gchar *sink_extra, GError **error);
 
 /* stunnel on @accept_port to @connect_port that offers TLS 1.2 at most */
 RtmpExternalProcess *interop_stunnel_tls12_start (const gchar *cert_file,
