@@ -52,6 +52,7 @@ struct _GstRtmpConnection
   GSocket *socket;
 #if HAVE_TLS
   GstRtmpTls *tls;
+  gboolean is_tls_shut;
   gchar *tls_host, *tls_ca_file, *tls_certificate_file, *tls_key_file;
   GTlsCertificateFlags tls_validation_flags;
 #endif
@@ -69,6 +70,11 @@ struct _GstRtmpConnection
   gboolean is_closed; /* close () was called */
   gboolean is_reading;
   gboolean is_eof;
+  /* our side is shut down after the last message: we read until the peer
+   * closes too (or the linger deadline), so that closing never resets a
+   * connection whose last bytes the peer has not read yet */
+  gboolean is_write_shut;
+  guint64 linger_deadline_us;
   guint8 *read_buffer;
   guint wakeups; /* wake () count, so waiters see it */
 
@@ -557,6 +563,34 @@ has_output_locked (GstRtmpConnection *self)
 
 static void update_source_locked (GstRtmpConnection *self);
 
+/* How long a closing connection waits for the peer to close too */
+#define LINGER_MS 2000
+
+static void
+shut_down_writing_locked (GstRtmpConnection *self)
+{
+  GError *error = NULL;
+
+#if HAVE_TLS
+  if (self->tls && !self->is_tls_shut) {
+    /* close_notify first, written like any output */
+    self->is_tls_shut = TRUE;
+    gst_rtmp_tls_shutdown (self->tls);
+    if (!flush_tls_locked (self) || has_output_locked (self))
+      return;
+  }
+#endif
+  GST_DEBUG ("%s:%u: session closed and output written: shutting down",
+      self->host ? self->host : "peer", self->port);
+  self->is_write_shut = TRUE;
+  self->linger_deadline_us = g_get_monotonic_time () + LINGER_MS * 1000;
+  if (!g_socket_shutdown (self->socket, FALSE, TRUE, &error)) {
+    /* the peer is gone already */
+    g_clear_error (&error);
+    fail_locked (self, NULL);
+  }
+}
+
 static gboolean
 flush_locked (GstRtmpConnection *self)
 {
@@ -573,14 +607,11 @@ flush_locked (GstRtmpConnection *self)
 #endif
     ok = flush_plain_locked (self);
 
-  /* a session that sent its last message closes once it is written */
-  if (ok && rtmp_session_is_closing (self->session)
-      && !has_output_locked (self)) {
-    GST_DEBUG ("%s:%u: session closed and output written",
-        self->host ? self->host : "peer", self->port);
-    fail_locked (self, NULL);
-    return TRUE;
-  }
+  /* a session that sent its last message shuts our side down once it is
+   * written, and closes when the peer did (see is_write_shut) */
+  if (ok && rtmp_session_is_closing (self->session) && !has_output_locked (self)
+      && !self->is_write_shut)
+    shut_down_writing_locked (self);
   return ok;
 }
 
@@ -753,6 +784,8 @@ update_source_locked (GstRtmpConnection *self)
 
   if (self->phase < GST_RTMP_CONNECTION_PHASE_HANDSHAKE)
     deadline = self->connect_deadline_us;
+  if (self->is_write_shut)
+    deadline = MIN (deadline, self->linger_deadline_us);
   if (self->session != NULL)
     deadline = MIN (deadline, rtmp_session_next_deadline (self->session));
   if (self->pending_events->len > 0 || self->pending_phases->len > 0)
@@ -785,6 +818,13 @@ dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   now_us = g_get_monotonic_time ();
   if (self->fd_tag)
     revents = g_source_query_unix_fd (source, self->fd_tag);
+
+  if (self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED && self->is_write_shut
+      && now_us >= self->linger_deadline_us) {
+    GST_DEBUG ("%s:%u: the peer did not close in %u ms: closing",
+        self->host ? self->host : "peer", self->port, LINGER_MS);
+    fail_locked (self, NULL);
+  }
 
   if (self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED) {
     if (self->phase < GST_RTMP_CONNECTION_PHASE_HANDSHAKE

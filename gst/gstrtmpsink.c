@@ -1418,6 +1418,16 @@ finish_stream (GstRtmpSink *self)
         gst_rtmp_connection_wait_locked (connection,
             MIN (deadline, g_get_monotonic_time () + 100 * 1000));
       }
+      /* everything is written and our side shut down: the server reads
+       * to the end and closes; closing before would reset the connection
+       * and lose what it has not read yet (nginx-rtmp drops it) */
+      deadline = MIN (deadline, g_get_monotonic_time () + 3 * G_USEC_PER_SEC);
+      while (ok && !stalled
+          && gst_rtmp_connection_get_phase_locked (connection)
+              != GST_RTMP_CONNECTION_PHASE_CLOSED
+          && g_get_monotonic_time () < deadline)
+        gst_rtmp_connection_wait_locked (connection,
+            MIN (deadline, g_get_monotonic_time () + 100 * 1000));
     }
     gst_rtmp_connection_unlock (connection);
     gst_rtmp_connection_unref (connection);
