@@ -6,10 +6,26 @@
 #include "config.h"
 #include "gstrtmpelements.h"
 
+#include <gio/gio.h>
+
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
   gboolean ok = FALSE;
+
+  /* GIO's socket types are first used from several threads at once (a
+   * server element opening its listener while an I/O thread connects a
+   * client), and initialising one class from two threads can deadlock:
+   * register them here, once */
+  g_type_ensure (G_TYPE_SOCKET);
+  g_type_ensure (G_TYPE_SOCKET_ADDRESS);
+  g_type_ensure (G_TYPE_INET_SOCKET_ADDRESS);
+  g_type_ensure (G_TYPE_INET_ADDRESS);
+  g_type_ensure (G_TYPE_SOCKET_CLIENT);
+  g_type_ensure (G_TYPE_SOCKET_CONNECTION);
+  g_type_ensure (G_TYPE_TCP_CONNECTION);
+  g_type_ensure (G_TYPE_NETWORK_ADDRESS);
+  g_type_ensure (G_TYPE_CANCELLABLE);
 
   ok |= GST_ELEMENT_REGISTER (rtmpsink, plugin);
   ok |= GST_ELEMENT_REGISTER (rtmpsrc, plugin);
