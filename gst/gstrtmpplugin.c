@@ -15,17 +15,23 @@ plugin_init (GstPlugin *plugin)
 
   /* GIO's socket types are first used from several threads at once (a
    * server element opening its listener while an I/O thread connects a
-   * client), and initialising one class from two threads can deadlock:
-   * register them here, once */
-  g_type_ensure (G_TYPE_SOCKET);
-  g_type_ensure (G_TYPE_SOCKET_ADDRESS);
-  g_type_ensure (G_TYPE_INET_SOCKET_ADDRESS);
-  g_type_ensure (G_TYPE_INET_ADDRESS);
-  g_type_ensure (G_TYPE_SOCKET_CLIENT);
-  g_type_ensure (G_TYPE_SOCKET_CONNECTION);
-  g_type_ensure (G_TYPE_TCP_CONNECTION);
-  g_type_ensure (G_TYPE_NETWORK_ADDRESS);
-  g_type_ensure (G_TYPE_CANCELLABLE);
+   * client), and initialising those classes from two threads can
+   * deadlock: initialise them here, once */
+  GType types[] = {
+    G_TYPE_SOCKET,
+    G_TYPE_SOCKET_ADDRESS,
+    G_TYPE_INET_SOCKET_ADDRESS,
+    G_TYPE_INET_ADDRESS,
+    G_TYPE_SOCKET_CLIENT,
+    G_TYPE_SOCKET_CONNECTION,
+    G_TYPE_TCP_CONNECTION,
+    G_TYPE_NETWORK_ADDRESS,
+    G_TYPE_CANCELLABLE,
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (types); i++)
+    g_type_class_unref (g_type_class_ref (types[i]));
 
   ok |= GST_ELEMENT_REGISTER (rtmpsink, plugin);
   ok |= GST_ELEMENT_REGISTER (rtmpsrc, plugin);
