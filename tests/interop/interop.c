@@ -1112,7 +1112,8 @@ write_report (gdouble seconds)
       "## Protocol check\n\n"
       "tshark captures our element's connection on loopback (capture "
       "filter `tcp port PORT` on `lo`; nginx listens on a second port for "
-      "the FFmpeg end, which is not captured), decodes it with `-d "
+      "the FFmpeg end, which is not captured; for our server mode every "
+      "connection to the relay is captured), decodes it with `-d "
       "tcp.port==PORT,rtmpt` and shows `-Y '" INTEROP_TSHARK_FILTER "'`, which "
       "must show nothing.\n\n| case | result | detail |\n|---|---|---|\n");
   for (i = 0; i < interop_n_named_cases; i++) {

@@ -42,6 +42,9 @@ const InteropNamedCase interop_named_cases[] = {
   { INTEROP_SECTION_PROTOCOL, "protocol-play",
       "tshark decodes rtmpsrc playing from nginx-rtmp: no malformed "
       "packet, no expert warning" },
+  { INTEROP_SECTION_PROTOCOL, "protocol-server",
+      "tshark decodes our server mode (the relay) taking FFmpeg's publish "
+      "and serving FFmpeg's play: no malformed packet, no expert warning" },
 };
 
 const guint interop_n_named_cases = G_N_ELEMENTS (interop_named_cases);
@@ -591,10 +594,19 @@ tshark_read (const gchar *key, const gchar *pcap, guint16 port,
   return out;
 }
 
-static void
-run_protocol_check (const gchar *key, gboolean ours_publishes)
+typedef enum
 {
+  CHECK_RTMPSINK, /* rtmpsink publishes to nginx, FFmpeg plays */
+  CHECK_RTMPSRC,  /* FFmpeg publishes to nginx, rtmpsrc plays */
+  CHECK_SERVER,   /* FFmpeg publishes to our relay and FFmpeg plays */
+} ProtocolCheck;
+
+static void
+run_protocol_check (const gchar *key, ProtocolCheck check)
+{
+  gboolean ours_publishes = check == CHECK_RTMPSINK;
   g_autoptr (RtmpExternalNginx) nginx = NULL;
+  g_autoptr (RtmpExternalProcess) relay = NULL;
   g_autoptr (RtmpExternalProcess) tshark = NULL;
   g_autofree gchar *dir = NULL;
   g_autofree gchar *pcap = NULL;
@@ -614,20 +626,29 @@ run_protocol_check (const gchar *key, gboolean ours_publishes)
 
   interop_fail_unless (key, interop_setup_error == NULL, "%s",
       interop_setup_error);
-  interop_require_ours (key, ours_publishes ? "rtmpsink" : "rtmpsrc");
+  interop_require_ours (key,
+      check == CHECK_RTMPSINK      ? "rtmpsink"
+          : check == CHECK_RTMPSRC ? "rtmpsrc"
+                                   : "rtmpsink");
   g_free (rtmp_external_require_program ("tshark", "tshark"));
 
-  /* nginx listens on two ports: ours talks on the captured one, the other
-   * end (FFmpeg) on the other, so that only our element's bytes are
-   * checked */
-  other_port = rtmp_external_pick_port (&error);
-  interop_fail_unless (key, other_port != 0, "%s", error->message);
-  listen = g_strdup_printf ("listen 127.0.0.1:%u;", other_port);
-  rtmp_external_nginx_config_init (&config);
-  config.server_directives = listen;
-  nginx = rtmp_external_nginx_start (&config, &error);
-  interop_fail_unless (key, nginx != NULL, "%s", error ? error->message : "");
-  port = rtmp_external_nginx_get_port (nginx);
+  if (check == CHECK_SERVER) {
+    /* every byte on the relay's port is our server's or FFmpeg's */
+    relay = start_own_relay (key, "check", NULL, TRUE, &port);
+    other_port = port;
+  } else {
+    /* nginx listens on two ports: ours talks on the captured one, the
+     * other end (FFmpeg) on the other, so that only our element's bytes
+     * are checked */
+    other_port = rtmp_external_pick_port (&error);
+    interop_fail_unless (key, other_port != 0, "%s", error->message);
+    listen = g_strdup_printf ("listen 127.0.0.1:%u;", other_port);
+    rtmp_external_nginx_config_init (&config);
+    config.server_directives = listen;
+    nginx = rtmp_external_nginx_start (&config, &error);
+    interop_fail_unless (key, nginx != NULL, "%s", error ? error->message : "");
+    port = rtmp_external_nginx_get_port (nginx);
+  }
 
   dir = rtmp_external_make_temp_dir (key, &error);
   interop_fail_unless (key, dir != NULL, "%s", error->message);
@@ -661,7 +682,11 @@ run_protocol_check (const gchar *key, gboolean ours_publishes)
   other_url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/check", other_port);
   play.file = out;
   publish.file = interop_source_path;
-  if (ours_publishes) {
+  if (check == CHECK_SERVER) {
+    play.url = publish.url = captured_url;
+    play_while_publishing (key, INTEROP_PLAYER_FFMPEG, &play,
+        INTEROP_PUBLISHER_FFMPEG, &publish, port);
+  } else if (ours_publishes) {
     play.url = other_url;
     publish.url = captured_url;
     play_while_publishing (key, INTEROP_PLAYER_FFMPEG, &play,
@@ -709,14 +734,21 @@ run_protocol_check (const gchar *key, gboolean ours_publishes)
 
 GST_START_TEST (test_protocol_publish)
 {
-  run_protocol_check ("protocol-publish", TRUE);
+  run_protocol_check ("protocol-publish", CHECK_RTMPSINK);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_protocol_play)
 {
-  run_protocol_check ("protocol-play", FALSE);
+  run_protocol_check ("protocol-play", CHECK_RTMPSRC);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_protocol_server)
+{
+  run_protocol_check ("protocol-server", CHECK_SERVER);
 }
 
 GST_END_TEST;
@@ -740,5 +772,6 @@ interop_add_named_cases (Suite *suite)
   tcase_set_timeout (protocol, INTEROP_CASE_TIMEOUT_S);
   tcase_add_test (protocol, test_protocol_publish);
   tcase_add_test (protocol, test_protocol_play);
+  tcase_add_test (protocol, test_protocol_server);
   suite_add_tcase (suite, protocol);
 }
