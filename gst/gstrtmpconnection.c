@@ -882,6 +882,11 @@ attach_source_locked (GstRtmpConnection *self)
 
   source->connection = gst_rtmp_connection_ref (self);
   g_source_set_name ((GSource *) source, "rtmp-connection");
+  /* GLib blocks a dispatched source by taking its fds out of the poll set
+   * and putting them back afterwards, and each change wakes the loop: two
+   * wakeups and a spurious iteration per read. Our dispatch never iterates
+   * the context, so it needs no blocking. */
+  g_source_set_can_recurse ((GSource *) source, TRUE);
   self->source = (GSource *) source;
   g_source_attach (self->source, gst_rtmp_io_loop_get_context (self->loop));
   update_source_locked (self);
