@@ -1020,6 +1020,19 @@ write_table (GString *md, GHashTable *results, TableId t, Counts *counts)
   g_string_append_printf (md, "\n%s\n", details->str);
 }
 
+/* A row of the "ours" and "protocol" tables: '|' in the detail (a
+ * program's stderr) would end its cell */
+static void
+append_named_row (GString *md, const InteropNamedCase *named,
+    const gchar *status, const gchar *detail)
+{
+  g_auto (GStrv) parts = g_strsplit (detail, "|", -1);
+  g_autofree gchar *escaped = g_strjoinv ("\\|", parts);
+
+  g_string_append_printf (md, "| %s: %s | %s | %s |\n", named->key,
+      named->title, status, escaped);
+}
+
 static void
 write_report (gdouble seconds)
 {
@@ -1102,9 +1115,7 @@ write_report (gdouble seconds)
       continue;
     status = cell_status (results, interop_named_cases[i].key, NULL, TRUE,
         &detail, &counts);
-    g_string_append_printf (md, "| %s: %s | %s | %s |\n",
-        interop_named_cases[i].key, interop_named_cases[i].title, status,
-        detail);
+    append_named_row (md, &interop_named_cases[i], status, detail);
   }
   g_string_append (md,
       "\nRTMP and RTMPS (the two schemes our elements support) are also "
@@ -1124,9 +1135,7 @@ write_report (gdouble seconds)
       continue;
     status = cell_status (results, interop_named_cases[i].key, NULL, TRUE,
         &detail, &counts);
-    g_string_append_printf (md, "| %s: %s | %s | %s |\n",
-        interop_named_cases[i].key, interop_named_cases[i].title, status,
-        detail);
+    append_named_row (md, &interop_named_cases[i], status, detail);
   }
   g_string_append_printf (md,
       "\n## Totals\n\n%u passed, %u failed, %u not applicable", counts.passed,
