@@ -123,7 +123,9 @@ typedef struct
   GstCaps *caps;                 /* rtmpsrc's last caps */
   GPtrArray *messages;           /* rtmp-client-* structures */
   gboolean is_eos;
-  GError *error;
+  GError *error;   /* the first one */
+  guint n_errors;  /* GST_MESSAGE_ERROR posted */
+  GError *warning; /* the first one */
 } Receiver;
 
 static GstPadProbeReturn
@@ -198,6 +200,11 @@ on_receiver_message (GstBus *bus, GstMessage *message, gpointer user_data)
     case GST_MESSAGE_ERROR:
       if (r->error == NULL)
         gst_message_parse_error (message, &r->error, NULL);
+      r->n_errors++;
+      break;
+    case GST_MESSAGE_WARNING:
+      if (r->warning == NULL)
+        gst_message_parse_warning (message, &r->warning, NULL);
       break;
     case GST_MESSAGE_EOS:
       r->is_eos = TRUE;
@@ -211,6 +218,8 @@ on_receiver_message (GstBus *bus, GstMessage *message, gpointer user_data)
   }
   g_cond_broadcast (&r->cond);
   g_mutex_unlock (&r->lock);
+  /* a sync handler that drops a message owns it */
+  gst_message_unref (message);
   return GST_BUS_DROP;
 }
 
@@ -227,10 +236,10 @@ probe_pad (GstElement *pipeline, const gchar *name, const gchar *pad_name,
   gst_pad_add_probe (pad, type, callback, r, NULL);
 }
 
-/* Starts "rtmpsrc mode=server location=@scheme://127.0.0.1:PORT/live/key
+/* Starts "rtmpsrc mode=server location=@scheme://@host:PORT/live/key
  * @props ! flvdemux" on a free port and returns once it listens */
 static Receiver *
-receiver_new (const gchar *scheme, const gchar *props)
+receiver_new_full (const gchar *scheme, const gchar *host, const gchar *props)
 {
   Receiver *r = g_new0 (Receiver, 1);
   g_autofree gchar *desc = NULL;
@@ -240,10 +249,10 @@ receiver_new (const gchar *scheme, const gchar *props)
 
   fail_unless (port != 0, "%s", error ? error->message : "");
   desc = g_strdup_printf (
-      "rtmpsrc name=src mode=server location=%s://127.0.0.1:%u/live/key %s ! "
+      "rtmpsrc name=src mode=server location=%s://%s:%u/live/key %s ! "
       "flvdemux name=d d.video ! queue ! fakesink name=v sync=false "
       "d.audio ! queue ! fakesink name=a sync=false",
-      scheme, port, props ? props : "");
+      scheme, host, port, props ? props : "");
   rtmp_test_assert_plugin_is_ours ();
   g_mutex_init (&r->lock);
   g_cond_init (&r->cond);
@@ -270,6 +279,12 @@ receiver_new (const gchar *scheme, const gchar *props)
   return r;
 }
 
+static Receiver *
+receiver_new (const gchar *scheme, const gchar *props)
+{
+  return receiver_new_full (scheme, "127.0.0.1", props);
+}
+
 static void
 receiver_free (Receiver *r)
 {
@@ -286,6 +301,7 @@ receiver_free (Receiver *r)
   g_ptr_array_unref (r->messages);
   gst_caps_replace (&r->caps, NULL);
   g_clear_error (&r->error);
+  g_clear_error (&r->warning);
   g_mutex_clear (&r->lock);
   g_cond_clear (&r->cond);
   g_free (r);
@@ -1123,6 +1139,273 @@ GST_START_TEST (test_start_errors)
 
 GST_END_TEST;
 
+/* Writes @tags (RtmpFlvTag *) as an FLV file into a new temporary
+ * directory; (transfer full) its path */
+static gchar *
+write_flv (GPtrArray *tags, guint8 flags)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  gchar *dir = rtmp_external_make_temp_dir ("srcserver-flv", &error);
+  gchar *path;
+  guint8 header[RTMP_FLV_FILE_HEADER_LEN];
+  guint i;
+
+  fail_unless (dir != NULL, "%s", error ? error->message : "");
+  rtmp_flv_write_header (header, flags);
+  g_byte_array_append (out, header, sizeof (header));
+  for (i = 0; i < tags->len; i++) {
+    RtmpFlvTag *tag = tags->pdata[i];
+    gsize len;
+    const guint8 *body = g_bytes_get_data (tag->payload, &len);
+
+    rtmp_flv_append_tag (out, tag->type, tag->timestamp, body, len);
+  }
+  path = g_build_filename (dir, "stream.flv", NULL);
+  fail_unless (
+      g_file_set_contents (path, (const gchar *) out->data, out->len, &error),
+      "%s", error ? error->message : "");
+  g_free (dir);
+  return path;
+}
+
+/* The file with its onMetaData cut short: the ECMA array's first number
+ * lacks its 8 bytes */
+static gchar *
+write_broken_metadata_flv (void)
+{
+  static const guint8 broken[] = { 0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't',
+    'a', 'D', 'a', 't', 'a', 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 'd', 'u',
+    'r', 'a', 't', 'i', 'o', 'n', 0x00, 0x40 };
+  g_autoptr (GPtrArray) tags = read_file_tags (MEDIA_FILE);
+  RtmpFlvTag *metadata = tags->pdata[0];
+
+  fail_unless (tag_is_on_metadata (metadata));
+  g_bytes_unref (metadata->payload);
+  metadata->payload = g_bytes_new_static (broken, sizeof (broken));
+  return write_flv (tags,
+      RTMP_FLV_HEADER_FLAG_AUDIO | RTMP_FLV_HEADER_FLAG_VIDEO);
+}
+
+/* A publisher whose onMetaData does not parse: with on-publisher-gone=eos
+ * one error (RESOURCE READ) and nothing else; it is disconnected */
+GST_START_TEST (test_broken_publisher_is_an_error)
+{
+  Receiver *r = receiver_new ("rtmp", NULL);
+  g_autofree gchar *url = receiver_url (r, "rtmp", NULL, "live/key");
+  g_autofree gchar *path = write_broken_metadata_flv ();
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autofree gchar *desc = g_strdup_printf (
+      "filesrc location=%s ! rtmpsink location=%s reconnect-attempts=0", path,
+      url);
+  g_autofree gchar *failure = run_publisher (desc, NULL, NULL);
+  g_autofree gchar *message = NULL;
+
+  /* it may have sent all before it was dropped: its own end says nothing */
+  (void) failure;
+  fail_if (receiver_wait_end (r, WAIT_MS, &message), "EOS instead of an error");
+  fail_unless (strstr (message, "onMetaData") != NULL, "%s", message);
+  receiver_wait_messages (r, "disconnected", NULL, NULL, 1);
+  g_mutex_lock (&r->lock);
+  fail_unless (
+      g_error_matches (r->error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ));
+  fail_unless_equals_int (r->n_errors, 1);
+  fail_unless_equals_int (r->video_pts->len, 0);
+  g_mutex_unlock (&r->lock);
+  receiver_free (r);
+  rtmp_external_remove_tree (dir);
+}
+
+GST_END_TEST;
+
+/* The same with on-publisher-gone=wait: a warning, and the next
+ * publisher's stream comes out whole */
+GST_START_TEST (test_broken_publisher_waits)
+{
+  Receiver *r = receiver_new ("rtmp", "on-publisher-gone=wait");
+  g_autofree gchar *url = receiver_url (r, "rtmp", NULL, "live/key");
+  g_autofree gchar *path = write_broken_metadata_flv ();
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autofree gchar *desc = g_strdup_printf (
+      "filesrc location=%s ! rtmpsink location=%s reconnect-attempts=0", path,
+      url);
+  g_autofree gchar *failure = run_publisher (desc, NULL, NULL);
+  g_autofree gchar *log = NULL;
+
+  /* it may have sent all before it was dropped: its own end says nothing */
+  (void) failure;
+  receiver_wait_messages (r, "disconnected", NULL, NULL, 1);
+  fail_unless (ffmpeg_publish (url, &log), "%s", log);
+  receiver_wait_video (r, MEDIA_VIDEO_FRAMES);
+  g_mutex_lock (&r->lock);
+  fail_unless (r->warning != NULL);
+  fail_unless (strstr (r->warning->message, "broken") != NULL, "%s",
+      r->warning->message);
+  fail_unless (r->error == NULL && !r->is_eos);
+  g_mutex_unlock (&r->lock);
+  receiver_free (r);
+  rtmp_external_remove_tree (dir);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+count_pushed (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  gint *bytes = user_data;
+
+  g_atomic_int_add (bytes,
+      (gint) gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+hold (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+static guint64
+publisher_in_bytes (GstElement *src)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  guint64 bytes = 0;
+
+  g_object_get (src, "stats", &stats, NULL);
+  gst_structure_get_uint64 (stats, "in-bytes-total", &bytes);
+  return bytes;
+}
+
+static void
+expect_eos_on (GstElement *pipeline, const gchar *what)
+{
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, WAIT_MS * GST_MSECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "%s did not end with EOS", what);
+  gst_message_unref (msg);
+}
+
+/* A publisher faster than the pipeline: while nothing leaves the element
+ * it stops reading after its bound (2 s of media here), so TCP holds the
+ * publisher back; once the pipeline takes the stream again everything
+ * comes out, nothing lost. (The publisher ends only after that: our
+ * rtmpsink closes its socket as soon as its last bytes are written, and a
+ * close with unread input is a TCP reset, which makes the receiving kernel
+ * drop what it holds unread.) */
+GST_START_TEST (test_full_queue_pushes_back)
+{
+  /* 10 s at 30 fps of 100 KB frames (H.263 by its codec id, so nothing
+   * parses the bodies): 30 MB, far beyond the socket buffers */
+  const guint n_frames = 300, frame_bytes = 100 * 1024;
+  g_autoptr (GByteArray) flv = g_byte_array_new ();
+  guint8 header[RTMP_FLV_FILE_HEADER_LEN];
+  g_autofree gchar *desc = NULL, *publish = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) src = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstElement) publisher = NULL;
+  g_autoptr (GstElement) appsrc = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 *body = g_malloc (frame_bytes);
+  guint64 before, after;
+  gint64 end;
+  gint pushed = 0;
+  GstFlowReturn ret;
+  gulong hold_id;
+  guint16 port;
+  guint i;
+
+  rtmp_test_assert_plugin_is_ours ();
+  rtmp_flv_write_header (header, RTMP_FLV_HEADER_FLAG_VIDEO);
+  g_byte_array_append (flv, header, sizeof (header));
+  for (i = 0; i < n_frames; i++) {
+    memset (body, i & 0xff, frame_bytes);
+    body[0] = (i % 30 == 0 ? 0x10 : 0x20) | 2;
+    rtmp_flv_append_tag (flv, RTMP_FLV_TAG_VIDEO, i * 1000 / 30, body,
+        frame_bytes);
+  }
+  g_free (body);
+
+  port = rtmp_external_pick_port (&error);
+  fail_unless (port != 0, "%s", error ? error->message : "");
+  desc = g_strdup_printf ("rtmpsrc name=src mode=server "
+                          "location=rtmp://127.0.0.1:%u/live/key ! "
+                          "fakesink name=sink sync=false",
+      port);
+  pipeline = gst_parse_launch (desc, NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  fail_unless (rtmp_test_element_is_ours (src));
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_pushed, &pushed,
+      NULL);
+  /* nothing goes past the sink's pad until it is removed */
+  hold_id = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, hold,
+      NULL, NULL);
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+
+  publish = g_strdup_printf ("appsrc name=in caps=video/x-flv ! rtmpsink "
+                             "location=rtmp://127.0.0.1:%u/live/key",
+      port);
+  publisher = gst_parse_launch (publish, NULL);
+  fail_unless (publisher != NULL);
+  appsrc = gst_bin_get_by_name (GST_BIN (publisher), "in");
+  gst_element_set_state (publisher, GST_STATE_PLAYING);
+  g_signal_emit_by_name (appsrc, "push-buffer",
+      gst_buffer_new_wrapped (g_memdup2 (flv->data, flv->len), flv->len), &ret);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+
+  /* the element reads up to its bound, then the bytes stop coming */
+  do {
+    before = publisher_in_bytes (src);
+    g_usleep (G_USEC_PER_SEC / 2);
+    after = publisher_in_bytes (src);
+  } while (after != before || after == 0);
+  fail_unless (after < 12 * 1024 * 1024,
+      "%" G_GUINT64_FORMAT " bytes read while the pipeline took nothing",
+      after);
+  fail_unless (after < flv->len / 2);
+
+  /* everything comes out once the pipeline takes it */
+  gst_pad_remove_probe (pad, hold_id);
+  end = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  while ((guint) g_atomic_int_get (&pushed) < flv->len) {
+    fail_unless (g_get_monotonic_time () < end, "%d of %u bytes came out",
+        g_atomic_int_get (&pushed), flv->len);
+    g_usleep (10 * 1000);
+  }
+  g_signal_emit_by_name (appsrc, "end-of-stream", &ret);
+  expect_eos_on (publisher, "the publisher");
+  expect_eos_on (pipeline, "rtmpsrc");
+  /* the FLV header and every tag, once */
+  fail_unless_equals_int (g_atomic_int_get (&pushed), flv->len);
+  gst_element_set_state (publisher, GST_STATE_NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+GST_END_TEST;
+
+/* IPv6: rtmp://[::1]:PORT/... listens on IPv6; ffmpeg publishes there */
+GST_START_TEST (test_ipv6)
+{
+  Receiver *r = receiver_new_full ("rtmp", "[::1]", NULL);
+  g_autofree gchar *url
+      = g_strdup_printf ("rtmp://[::1]:%u/live/key", receiver_get_port (r));
+  g_autofree gchar *log = NULL;
+
+  fail_unless (ffmpeg_publish (url, &log), "%s", log);
+  receiver_expect_eos (r);
+  check_whole_file (r);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
 /* ffmpeg playing rtmp://127.0.0.1:@port/live/out into @path until the
  * stream ends */
 static RtmpExternalProcess *
@@ -1272,6 +1555,10 @@ srcserver_suite (void)
   tcase_add_test (tc, test_rtmps_ffmpeg);
   tcase_add_test (tc, test_waits_and_stops_at_once);
   tcase_add_test (tc, test_start_errors);
+  tcase_add_test (tc, test_broken_publisher_is_an_error);
+  tcase_add_test (tc, test_broken_publisher_waits);
+  tcase_add_test (tc, test_full_queue_pushes_back);
+  tcase_add_test (tc, test_ipv6);
   tcase_add_test (tc, test_one_port_relay);
   return s;
 }
