@@ -1300,10 +1300,8 @@ expect_eos_on (GstElement *pipeline, const gchar *what)
 /* A publisher faster than the pipeline: while nothing leaves the element
  * it stops reading after its bound (2 s of media here), so TCP holds the
  * publisher back; once the pipeline takes the stream again everything
- * comes out, nothing lost. (The publisher ends only after that: our
- * rtmpsink closes its socket as soon as its last bytes are written, and a
- * close with unread input is a TCP reset, which makes the receiving kernel
- * drop what it holds unread.) */
+ * comes out, nothing lost. (The publisher ends only after that, so that
+ * what is checked is the element's queue, not how a publisher closes.) */
 GST_START_TEST (test_full_queue_pushes_back)
 {
   /* 10 s at 30 fps of 100 KB frames (H.263 by its codec id, so nothing
