@@ -53,7 +53,9 @@
  * authentication (`rtmp://user:password@host/...` in FFmpeg). The element
  * posts the messages `rtmp-client-connected`, `rtmp-client-refused` and
  * `rtmp-client-disconnected` (address, app, stream, kind, reason, code),
- * and #GstRtmpSink:stats lists every player (`clients`).
+ * and #GstRtmpSink:stats lists every player (`clients`). A server does not
+ * preroll (it sets #GstBaseSink:async to FALSE): it has no one to wait for,
+ * and waiting would hold other branches of the pipeline.
  *
  * ## Example launch lines
  * |[
@@ -580,8 +582,16 @@ gst_rtmp_sink_start (GstRtmpSink *self)
   GST_OBJECT_UNLOCK (self);
 
   self->is_server = mode == GST_RTMP_ELEMENT_MODE_SERVER;
-  if (self->is_server)
+  if (self->is_server) {
+    /* a server has no one to wait for: prerolling would hold a pipeline
+     * whose other branches wait for their own peers (two relay chains in
+     * one pipeline never reached PLAYING) */
+    if (gst_base_sink_is_async_enabled (GST_BASE_SINK (self))) {
+      GST_INFO_OBJECT (self, "server mode: not prerolling (async=false)");
+      gst_base_sink_set_async_enabled (GST_BASE_SINK (self), FALSE);
+    }
     return start_server (self);
+  }
   if (async_connect)
     return start_client (self);
   return TRUE;
