@@ -604,9 +604,9 @@ handle_connect (GstRtmpServerClient *client, const gchar *requested_app)
     gsize secret_len;
     const guint8 *secret = gst_rtmp_server_auth_secret (&secret_len);
     g_autofree gchar *description = NULL;
-    RtmpAuthVerdict verdict
-        = rtmp_auth_server_check_adobe (requested_app, user_known ? user : NULL,
-            password, secret, secret_len, &description, NULL);
+    RtmpAuthVerdict verdict = rtmp_auth_server_check_adobe (requested_app,
+        user_known ? user : NULL, password, secret, secret_len,
+        g_get_monotonic_time () / G_USEC_PER_SEC, &description, NULL);
 
     if (verdict != RTMP_AUTH_VERDICT_ACCEPT) {
       /* a challenge is a step of the exchange; a refusal is news */

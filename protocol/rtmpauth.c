@@ -347,6 +347,16 @@ derive_token (const guint8 *secret, gsize secret_len, const gchar *what,
   return g_strndup (hex, 16);
 }
 
+static gchar *
+derive_challenge (const guint8 *secret, gsize secret_len, const gchar *user,
+    guint64 period)
+{
+  g_autofree gchar *what
+      = g_strdup_printf ("challenge-%" G_GUINT64_FORMAT, period);
+
+  return derive_token (secret, secret_len, what, user);
+}
+
 static gboolean
 strings_equal_constant_time (const gchar *a, const gchar *b)
 {
@@ -396,8 +406,11 @@ rtmp_auth_strip_query (const gchar *app_with_query)
 RtmpAuthVerdict
 rtmp_auth_server_check_adobe (const gchar *app_with_query, const gchar *user,
     const gchar *password, const guint8 *secret, gsize secret_len,
-    gchar **description, gchar **app_out)
+    guint64 now_s, gchar **description, gchar **app_out)
 {
+  guint64 period = now_s / RTMP_AUTH_CHALLENGE_PERIOD_S;
+  g_autofree gchar *previous = NULL;
+  g_autofree gchar *expected_previous = NULL;
   const gchar *q = strchr (app_with_query, '?');
   g_autoptr (GHashTable) params = NULL;
   const gchar *authmod, *client_user, *response, *client_challenge;
@@ -422,7 +435,11 @@ rtmp_auth_server_check_adobe (const gchar *app_with_query, const gchar *user,
   /* Unknown users get a challenge too and fail at the response, so the
    * answers do not tell which user names exist. */
   salt = derive_token (secret, secret_len, "salt", client_user);
-  challenge = derive_token (secret, secret_len, "challenge", client_user);
+  /* the challenge changes every period: a response answers this period's
+   * or the previous one's, so a captured response is worth at most two
+   * periods */
+  challenge = derive_challenge (secret, secret_len, client_user, period);
+  previous = derive_challenge (secret, secret_len, client_user, period - 1);
   response = g_hash_table_lookup (params, "response");
   client_challenge = g_hash_table_lookup (params, "challenge");
 
@@ -435,8 +452,11 @@ rtmp_auth_server_check_adobe (const gchar *app_with_query, const gchar *user,
 
   expected = adobe_response (client_user, password ? password : "", salt,
       challenge, client_challenge);
+  expected_previous = adobe_response (client_user, password ? password : "",
+      salt, previous, client_challenge);
   if (g_strcmp0 (client_user, user) != 0 || password == NULL
-      || !strings_equal_constant_time (response, expected)) {
+      || (!strings_equal_constant_time (response, expected)
+          && !strings_equal_constant_time (response, expected_previous))) {
     *description = g_strdup_printf ("%s?reason=authfailed&opaque=%s",
         ADOBE_REJECT, challenge);
     return RTMP_AUTH_VERDICT_REFUSE;

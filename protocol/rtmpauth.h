@@ -68,13 +68,19 @@ typedef enum
   RTMP_AUTH_VERDICT_REFUSE,
 } RtmpAuthVerdict;
 
+/* A server challenge is valid for this period and the next one */
+#define RTMP_AUTH_CHALLENGE_PERIOD_S 30
+
 /* @app_with_query: connect's app as sent ("live?authmod=adobe&user=...").
+ * @now_s: the caller's clock in seconds (any origin, monotonic): the
+ * challenge changes every RTMP_AUTH_CHALLENGE_PERIOD_S, so a response
+ * captured on the wire can be replayed for at most two periods.
  * @description (transfer full): what to put into the _error's description
  * for CHALLENGE and REFUSE. @app_out (transfer full, nullable): the
  * application without the authentication query. */
 RtmpAuthVerdict rtmp_auth_server_check_adobe (const gchar *app_with_query,
     const gchar *user, const gchar *password, const guint8 *secret,
-    gsize secret_len, gchar **description, gchar **app_out);
+    gsize secret_len, guint64 now_s, gchar **description, gchar **app_out);
 
 /* Removes authmod/user/challenge/response/opaque/salt/nonce/cnonce/nc
  * parameters from an app or stream name's query (transfer full). */

@@ -658,7 +658,8 @@ answer_connect (Conn *conn)
     if (config->auth == RTMP_TEST_PEER_AUTH_ADOBE)
       verdict = rtmp_auth_server_check_adobe (app, config->auth_user,
           config->auth_password, peer->adobe_secret,
-          sizeof (peer->adobe_secret), &description, NULL);
+          sizeof (peer->adobe_secret), g_get_monotonic_time () / G_USEC_PER_SEC,
+          &description, NULL);
     else
       verdict = check_llnw (peer, app, &description);
     if (verdict != RTMP_AUTH_VERDICT_ACCEPT) {

@@ -205,7 +205,7 @@ answer_connect (RtmpSession *session, const RtmpSessionEvent *event,
     g_autofree gchar *description = NULL;
     g_autofree gchar *app = NULL;
     RtmpAuthVerdict verdict = rtmp_auth_server_check_adobe (event->name,
-        "alice", "secret", secret, sizeof (secret), &description, &app);
+        "alice", "secret", secret, sizeof (secret), 1000, &description, &app);
 
     if (verdict != RTMP_AUTH_VERDICT_ACCEPT) {
       FUZZ_CHECK (description != NULL && app == NULL);

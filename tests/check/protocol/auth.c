@@ -158,8 +158,10 @@ GST_END_TEST;
 
 /* Runs our client against our server side until it accepts or refuses */
 static RtmpAuthVerdict
-run_exchange (const gchar *client_password, gchar **app_out)
+run_exchange (const gchar *client_password, guint64 delay_s, gchar **app_out)
 {
+  /* the challenge comes at 1000 s, the response @delay_s later */
+  const guint64 challenged_s = 1000;
   static const guint8 secret[] = "server secret";
   g_autoptr (RtmpAuthState) client
       = rtmp_auth_state_new (RTMP_AUTHMOD_AUTO, "alice", client_password);
@@ -174,7 +176,8 @@ run_exchange (const gchar *client_password, gchar **app_out)
     RtmpAuthVerdict verdict;
 
     verdict = rtmp_auth_server_check_adobe (app, "alice", "wonderland", secret,
-        sizeof (secret), &description, app_out);
+        sizeof (secret), round < 2 ? challenged_s : challenged_s + delay_s,
+        &description, app_out);
     if (verdict != RTMP_AUTH_VERDICT_CHALLENGE)
       return verdict;
     fail_unless (rtmp_auth_state_handle_rejection (client, description, "live",
@@ -189,7 +192,7 @@ GST_START_TEST (test_server_adobe_accepts_right_password)
 {
   g_autofree gchar *app = NULL;
 
-  fail_unless_equals_int (run_exchange ("wonderland", &app),
+  fail_unless_equals_int (run_exchange ("wonderland", 0, &app),
       RTMP_AUTH_VERDICT_ACCEPT);
   fail_unless_equals_string (app, "live");
 }
@@ -200,7 +203,7 @@ GST_START_TEST (test_server_adobe_refuses_wrong_password)
 {
   g_autofree gchar *app = NULL;
 
-  fail_unless_equals_int (run_exchange ("looking-glass", &app),
+  fail_unless_equals_int (run_exchange ("looking-glass", 0, &app),
       RTMP_AUTH_VERDICT_REFUSE);
   fail_unless (app == NULL);
 }
@@ -215,7 +218,7 @@ GST_START_TEST (test_server_adobe_refuses_unknown_user_late)
 
   /* an unknown user is challenged like a known one */
   verdict = rtmp_auth_server_check_adobe ("live?authmod=adobe&user=mallory",
-      "alice", "pw", secret, sizeof (secret), &description, NULL);
+      "alice", "pw", secret, sizeof (secret), 1000, &description, NULL);
   fail_unless_equals_int (verdict, RTMP_AUTH_VERDICT_CHALLENGE);
   fail_unless (
       strstr (description, "reason=needauth&user=mallory&salt=") != NULL);
@@ -223,7 +226,7 @@ GST_START_TEST (test_server_adobe_refuses_unknown_user_late)
 
   verdict = rtmp_auth_server_check_adobe (
       "live?authmod=adobe&user=mallory&challenge=00&response=xx", "alice", "pw",
-      secret, sizeof (secret), &description, NULL);
+      secret, sizeof (secret), 1000, &description, NULL);
   fail_unless_equals_int (verdict, RTMP_AUTH_VERDICT_REFUSE);
   fail_unless (strstr (description, "reason=authfailed") != NULL);
 }
@@ -274,6 +277,23 @@ GST_START_TEST (test_secure_token)
 
 GST_END_TEST;
 
+/* A response answers the challenge of its period or the previous one:
+ * captured on the wire, it is worth at most two periods */
+GST_START_TEST (test_server_adobe_challenge_expires)
+{
+  g_autofree gchar *app = NULL;
+
+  fail_unless_equals_int (
+      run_exchange ("wonderland", RTMP_AUTH_CHALLENGE_PERIOD_S, &app),
+      RTMP_AUTH_VERDICT_ACCEPT);
+  g_clear_pointer (&app, g_free);
+  fail_unless_equals_int (
+      run_exchange ("wonderland", 3 * RTMP_AUTH_CHALLENGE_PERIOD_S, &app),
+      RTMP_AUTH_VERDICT_REFUSE);
+}
+
+GST_END_TEST;
+
 static Suite *
 auth_suite (void)
 {
@@ -290,6 +310,7 @@ auth_suite (void)
   tcase_add_test (tc, test_server_adobe_refuses_wrong_password);
   tcase_add_test (tc, test_server_adobe_refuses_unknown_user_late);
   tcase_add_test (tc, test_strip_query);
+  tcase_add_test (tc, test_server_adobe_challenge_expires);
   tcase_add_test (tc, test_secure_token);
   return s;
 }

@@ -130,7 +130,7 @@ server_react (Pair *pair, RtmpSessionEvent *event)
         g_autofree gchar *app = NULL;
         RtmpAuthVerdict verdict = rtmp_auth_server_check_adobe (event->name,
             pair->auth_user, pair->auth_password, secret, sizeof (secret),
-            &description, &app);
+            pair->now_us / G_USEC_PER_SEC, &description, &app);
 
         if (verdict != RTMP_AUTH_VERDICT_ACCEPT) {
           rtmp_session_reject_connect (pair->server, description);
