@@ -333,7 +333,7 @@ reset_shared_state_locked (GstRtmpSrc *self)
   self->kind = STREAM_UNDECIDED;
   self->playing_time_us = 0;
   self->is_reading_paused = FALSE;
-  self->is_seek_pending = FALSE;
+  self->seeks_pending = 0;
   self->seek_to_send_ms = -1;
   self->is_pause_pending = FALSE;
   self->is_server_paused = FALSE;
@@ -527,7 +527,7 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
     /* idle-timeout as rtmp2src: no media while waiting is EOS; a paused or
      * seeking recorded stream is silent by design. A server waits for its
      * publisher for ever; the route drops a silent one. */
-    if (!self->is_server_paused && !self->is_seek_pending && !self->is_server) {
+    if (!self->is_server_paused && !self->seeks_pending && !self->is_server) {
       if (now_us >= idle_deadline) {
         GST_INFO_OBJECT (self, "no data for %u s (idle-timeout): EOS",
             idle_timeout_s);

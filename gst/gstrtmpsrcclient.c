@@ -119,7 +119,7 @@ end_stream (GstRtmpSrc *self, GstRtmpConnection *connection, const gchar *why)
   gboolean stop_session;
 
   g_mutex_lock (&self->lock);
-  if (self->is_ended || self->is_seek_pending) {
+  if (self->is_ended || self->seeks_pending) {
     g_mutex_unlock (&self->lock);
     return;
   }
@@ -184,8 +184,9 @@ handle_status (GstRtmpSrc *self, GstRtmpClient *client,
       || g_str_equal (code, "NetStream.Seek.Failed")
       || g_str_equal (code, "NetStream.Seek.InvalidTime")) {
     g_mutex_lock (&self->lock);
-    if (self->is_seek_pending) {
-      self->is_seek_pending = FALSE;
+    /* each seek sent gets its answer (nginx-rtmp sends Stream EOF and
+     * media before each): the media is the new position's after the last */
+    if (self->seeks_pending > 0 && --self->seeks_pending == 0) {
       /* the server's timeline starts over at the new position */
       gst_rtmp_flv_out_jump_locked (self->out);
     }
@@ -217,7 +218,7 @@ handle_stream_control (GstRtmpSrc *self, GstRtmpConnection *connection,
   g_mutex_lock (&self->lock);
   ours = event->stream_id == self->stream_id;
   /* nginx-rtmp sends Stream EOF before NetStream.Seek.Notify */
-  ignore_eof = self->is_seek_pending || self->is_server_paused
+  ignore_eof = self->seeks_pending || self->is_server_paused
       || self->connection != connection;
   if (ours && event->control_type == RTMP_USER_CONTROL_STREAM_IS_RECORDED
       && self->kind == STREAM_UNDECIDED) {
@@ -262,10 +263,10 @@ handle_playing (GstRtmpSrc *self, GstRtmpConnection *connection)
     seek_ms = self->seek_to_send_ms;
     self->seek_to_send_ms = -1;
   }
-  if (seek_ms >= 0) {
-    self->is_seek_pending = TRUE;
+  /* what the old connection was sent gets no answer */
+  self->seeks_pending = seek_ms >= 0 ? 1 : 0;
+  if (seek_ms >= 0)
     self->seek_sent_us = g_get_monotonic_time ();
-  }
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
@@ -317,7 +318,7 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
     gst_rtmp_flv_out_tag_clear (&tag);
     return;
   }
-  if (self->is_seek_pending) {
+  if (self->seeks_pending) {
     GST_OBJECT_LOCK (self);
     timeout_s = self->settings.timeout_s;
     GST_OBJECT_UNLOCK (self);
@@ -332,7 +333,7 @@ handle_media (GstRtmpSrc *self, GstRtmpClient *client,
         "no NetStream.Seek.Notify after %u s: taking "
         "the media as the new position's",
         timeout_s);
-    self->is_seek_pending = FALSE;
+    self->seeks_pending = 0;
     gst_rtmp_flv_out_jump_locked (self->out);
   }
   pause_reading = gst_rtmp_src_queue_tag_locked (self, &tag, message->timestamp,
@@ -647,7 +648,7 @@ gst_rtmp_src_client_seek (GstRtmpSrc *self, GstSegment *segment,
   gst_rtmp_flv_out_jump_locked (self->out);
   if (self->connection) {
     connection = gst_rtmp_connection_ref (self->connection);
-    self->is_seek_pending = TRUE;
+    self->seeks_pending++;
     self->seek_sent_us = g_get_monotonic_time ();
     /* a seek in PAUSED needs media to preroll: pause again after it */
     unpause = self->is_server_paused;

@@ -83,7 +83,7 @@ struct _GstRtmpSrc
   guint64 publishers_refused;     /* by us: the signal, the stream ended */
 
   /* recorded streams */
-  gboolean is_seek_pending; /* sent, until NetStream.Seek.Notify */
+  guint seeks_pending; /* sent, without NetStream.Seek.Notify yet */
   gint64 seek_sent_us;
   gint64 seek_to_send_ms;    /* no connection yet: sent once playing; -1 */
   gboolean is_pause_pending; /* PLAYING to PAUSED: pause after a buffer */
