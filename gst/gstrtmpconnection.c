@@ -20,7 +20,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_rtmp_connection_debug);
 #define GST_CAT_DEFAULT gst_rtmp_connection_debug
@@ -77,6 +79,15 @@ struct _GstRtmpConnection
   guint64 linger_deadline_us;
   guint8 *read_buffer;
   guint wakeups; /* wake () count, so waiters see it */
+  /* a thread reads the socket in gst_rtmp_connection_read_now (): the
+   * I/O thread does not while it is in there, nor until pump_lease_us
+   * (PUMP_LEASE_US after it returned, or release_reading ()), so that the
+   * socket stays read when that thread stops calling; wake () writes
+   * wake_fd to interrupt it */
+  gboolean is_pump_reading;
+  guint64 pump_lease_us;
+  gboolean is_io_reading; /* the I/O thread reads and delivers what it read */
+  gint wake_fd;
 
   /* delivered on the I/O thread after the lock is dropped */
   GArray *pending_events; /* RtmpSessionEvent */
@@ -202,6 +213,7 @@ connection_new (const GstRtmpConnectionConfig *config,
   self->user_data = user_data;
   self->notify = notify;
   self->is_reading = TRUE;
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   self->read_buffer = g_malloc (READ_SIZE);
   self->pending_events = g_array_new (FALSE, TRUE, sizeof (RtmpSessionEvent));
   self->pending_phases
@@ -246,6 +258,8 @@ gst_rtmp_connection_unref (GstRtmpConnection *self)
   g_clear_object (&self->cancellable);
   g_clear_error (&self->error);
   g_free (self->read_buffer);
+  if (self->wake_fd >= 0)
+    close (self->wake_fd);
   g_free (self->host);
   g_free (self->app);
   g_free (self->tc_url);
@@ -750,11 +764,23 @@ static GSourceFuncs source_funcs = {
   .finalize = source_finalize,
 };
 
+/* How long after read_now () returned the I/O thread leaves the socket to
+ * it: the streaming thread comes back within a frame's time, and the I/O
+ * thread checks only this often while it does */
+#define PUMP_LEASE_US (250 * G_TIME_SPAN_MILLISECOND)
+
+static gboolean
+is_pumped_locked (GstRtmpConnection *self, guint64 now_us)
+{
+  return self->is_pump_reading || now_us < self->pump_lease_us;
+}
+
 static void
 update_source_locked (GstRtmpConnection *self)
 {
   GIOCondition events = 0;
   guint64 deadline = G_MAXUINT64;
+  gint64 ready_time, current;
 
   if (self->source == NULL)
     return;
@@ -770,8 +796,14 @@ update_source_locked (GstRtmpConnection *self)
   }
 
   if (self->socket != NULL) {
-    if (self->is_reading && !self->is_eof)
-      events |= G_IO_IN;
+    if (self->is_reading && !self->is_eof) {
+      guint64 now_us = g_get_monotonic_time ();
+
+      if (!is_pumped_locked (self, now_us))
+        events |= G_IO_IN;
+      else /* come back to read when the lease ends */
+        deadline = MAX (self->pump_lease_us, now_us + PUMP_LEASE_US / 2);
+    }
     if (has_output_locked (self))
       events |= G_IO_OUT;
     if (self->fd_tag == NULL)
@@ -783,15 +815,23 @@ update_source_locked (GstRtmpConnection *self)
   }
 
   if (self->phase < GST_RTMP_CONNECTION_PHASE_HANDSHAKE)
-    deadline = self->connect_deadline_us;
+    deadline = MIN (deadline, self->connect_deadline_us);
   if (self->is_write_shut)
     deadline = MIN (deadline, self->linger_deadline_us);
   if (self->session != NULL)
     deadline = MIN (deadline, rtmp_session_next_deadline (self->session));
   if (self->pending_events->len > 0 || self->pending_phases->len > 0)
     deadline = 0;
-  g_source_set_ready_time (self->source,
-      deadline == G_MAXUINT64 ? -1 : (gint64) MIN (deadline, G_MAXINT64));
+  ready_time
+      = deadline == G_MAXUINT64 ? -1 : (gint64) MIN (deadline, G_MAXINT64);
+  /* a later ready time set from another thread (read_now () moves the idle
+   * deadline on every read) would wake the I/O thread only for it to sleep
+   * again: it wakes at the earlier time instead and sets the later one */
+  current = g_source_get_ready_time (self->source);
+  if (current != -1 && (ready_time == -1 || ready_time > current)
+      && !g_main_context_is_owner (g_source_get_context (self->source)))
+    return;
+  g_source_set_ready_time (self->source, ready_time);
 }
 
 void
@@ -800,6 +840,19 @@ gst_rtmp_connection_update_locked (GstRtmpConnection *self)
   ASSERT_OWNER (self);
   collect_events_locked (self);
   update_source_locked (self);
+}
+
+/* After reading: writes what the session produced, wakes waiters, drops
+ * the lock and delivers the events */
+static void
+flush_and_deliver_unlock (GstRtmpConnection *self)
+{
+  if (self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED)
+    flush_locked (self);
+  collect_events_locked (self);
+  g_cond_broadcast (&self->cond);
+  gst_rtmp_connection_unlock (self);
+  deliver (self);
 }
 
 static gboolean
@@ -839,9 +892,13 @@ dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     }
   }
 
+  /* one reader at a time: what both read would be delivered out of order */
   if (self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED && self->socket
-      && (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+      && !is_pumped_locked (self, now_us)
+      && (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))) {
+    self->is_io_reading = TRUE;
     read_locked (self, now_us);
+  }
 
   if (self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED && self->session
       && now_us >= rtmp_session_next_deadline (self->session)) {
@@ -856,18 +913,12 @@ dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     }
   }
 
-  if (self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED)
-    flush_locked (self);
-  collect_events_locked (self);
-  g_cond_broadcast (&self->cond);
-
-  gst_rtmp_connection_unlock (self);
-
-  deliver (self);
+  flush_and_deliver_unlock (self);
 
   /* a callback may have made the session produce more (a server accepting
    * connect handles what the client sent meanwhile): come back for it */
   gst_rtmp_connection_lock (self);
+  self->is_io_reading = FALSE;
   collect_events_locked (self);
   update_source_locked (self);
   gst_rtmp_connection_unlock (self);
@@ -1160,10 +1211,99 @@ gst_rtmp_connection_wait_locked (GstRtmpConnection *self, gint64 end_time)
 void
 gst_rtmp_connection_wake (GstRtmpConnection *self)
 {
+  guint64 one = 1;
+
   g_mutex_lock (&self->lock);
   self->wakeups++;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  if (self->wake_fd >= 0 && write (self->wake_fd, &one, sizeof (one)) < 0) {
+    /* the counter is full: a wake-up is pending anyway */
+  }
+}
+
+static void
+drain_wake_fd (GstRtmpConnection *self)
+{
+  guint64 count;
+
+  if (read (self->wake_fd, &count, sizeof (count)) < 0) {
+    /* nothing pending */
+  }
+}
+
+GstRtmpConnectionReadResult
+gst_rtmp_connection_read_now (GstRtmpConnection *self, gint64 end_time)
+{
+  GPollFD fds[2];
+  GstRtmpConnectionReadResult result;
+
+  gst_rtmp_connection_lock (self);
+  if (self->is_closed || self->phase != GST_RTMP_CONNECTION_PHASE_OPEN
+      || self->socket == NULL || !self->is_reading || self->is_eof
+      || self->wake_fd < 0 || self->is_io_reading) {
+    gst_rtmp_connection_unlock (self);
+    return GST_RTMP_CONNECTION_READ_UNAVAILABLE;
+  }
+  self->is_pump_reading = TRUE;
+  /* changing the I/O thread's poll set wakes it: only when the lease had
+   * ended */
+  if ((guint64) g_get_monotonic_time () >= self->pump_lease_us)
+    update_source_locked (self);
+  fds[0].fd = g_socket_get_fd (self->socket);
+  fds[0].events = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  fds[1].fd = self->wake_fd;
+  fds[1].events = G_IO_IN;
+  gst_rtmp_connection_unlock (self);
+
+  for (;;) {
+    gint64 now = g_get_monotonic_time ();
+
+    if (now >= end_time) {
+      result = GST_RTMP_CONNECTION_READ_TIMEOUT;
+      break;
+    }
+    fds[0].revents = fds[1].revents = 0;
+    if (g_poll (fds, 2, (gint) MIN ((end_time - now + 999) / 1000, G_MAXINT))
+        <= 0)
+      continue;
+    if (fds[1].revents) {
+      drain_wake_fd (self);
+      result = GST_RTMP_CONNECTION_READ_WOKEN;
+      break;
+    }
+
+    gst_rtmp_connection_lock (self);
+    if (!self->is_closed && self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED) {
+      read_locked (self, g_get_monotonic_time ());
+      flush_and_deliver_unlock (self);
+    } else {
+      gst_rtmp_connection_unlock (self);
+    }
+    result = GST_RTMP_CONNECTION_READ_DELIVERED;
+    break;
+  }
+
+  gst_rtmp_connection_lock (self);
+  self->is_pump_reading = FALSE;
+  self->pump_lease_us = g_get_monotonic_time () + PUMP_LEASE_US;
+  /* output the socket did not take goes on in the I/O thread; after
+   * deliver () so that no pending event wakes it for nothing */
+  collect_events_locked (self);
+  update_source_locked (self);
+  gst_rtmp_connection_unlock (self);
+  return result;
+}
+
+void
+gst_rtmp_connection_release_reading (GstRtmpConnection *self)
+{
+  gst_rtmp_connection_lock (self);
+  if (self->pump_lease_us != 0) {
+    self->pump_lease_us = 0;
+    update_source_locked (self);
+  }
+  gst_rtmp_connection_unlock (self);
 }
 
 /* --- accessors --- */

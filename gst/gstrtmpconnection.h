@@ -110,6 +110,33 @@ gboolean gst_rtmp_connection_wait_locked (GstRtmpConnection *connection,
 /* Wakes every waiter (for unlock/stop) */
 void gst_rtmp_connection_wake (GstRtmpConnection *connection);
 
+typedef enum
+{
+  GST_RTMP_CONNECTION_READ_DELIVERED, /* bytes were read, events delivered */
+  GST_RTMP_CONNECTION_READ_TIMEOUT,   /* @end_time passed */
+  GST_RTMP_CONNECTION_READ_WOKEN,     /* gst_rtmp_connection_wake () */
+  /* another thread reads, reading is paused, or the connection is not
+   * open: wait for the I/O thread as usual */
+  GST_RTMP_CONNECTION_READ_UNAVAILABLE,
+} GstRtmpConnectionReadResult;
+
+/* The calling thread (a source's streaming thread waiting for media) reads
+ * the socket itself until something arrives, @end_time (monotonic) or a
+ * wake-up, instead of waiting for the I/O thread to read and hand over:
+ * one thread wake-up per arrival instead of two. While it runs and for a
+ * short lease after it returned (or until
+ * gst_rtmp_connection_release_reading ()) the I/O thread does not read; it
+ * keeps writing and handling timers, and reads again once the caller stops
+ * calling. One calling thread only; callbacks run in it, so call it
+ * without any lock a callback takes. */
+GstRtmpConnectionReadResult gst_rtmp_connection_read_now (
+    GstRtmpConnection *connection, gint64 end_time);
+
+/* Gives reading back to the I/O thread at once, without waiting for the
+ * lease to end (the caller of read_now () stops waiting for media:
+ * flushing, EOS, an error) */
+void gst_rtmp_connection_release_reading (GstRtmpConnection *connection);
+
 /* Stops (or resumes) reading from the socket, for back-pressure */
 void gst_rtmp_connection_set_reading_locked (GstRtmpConnection *connection,
     gboolean reading);

@@ -400,15 +400,40 @@ gst_rtmp_src_stop (GstBaseSrc *src)
   return TRUE;
 }
 
+/* Gives reading back to the I/O thread (see gst_rtmp_src_create ()) */
+static void
+release_reading (GstRtmpSrc *self)
+{
+  GstRtmpConnection *connection;
+
+  g_mutex_lock (&self->lock);
+  connection
+      = self->connection ? gst_rtmp_connection_ref (self->connection) : NULL;
+  g_mutex_unlock (&self->lock);
+  if (connection) {
+    gst_rtmp_connection_release_reading (connection);
+    gst_rtmp_connection_unref (connection);
+  }
+}
+
 static gboolean
 gst_rtmp_src_unlock (GstBaseSrc *src)
 {
   GstRtmpSrc *self = GST_RTMP_SRC (src);
+  GstRtmpConnection *connection;
 
   g_mutex_lock (&self->lock);
   self->is_flushing = TRUE;
   g_cond_broadcast (&self->cond);
+  connection
+      = self->connection ? gst_rtmp_connection_ref (self->connection) : NULL;
   g_mutex_unlock (&self->lock);
+  /* create () may be reading the socket itself: it returns FLUSHING and
+   * gives reading back */
+  if (connection) {
+    gst_rtmp_connection_wake (connection);
+    gst_rtmp_connection_unref (connection);
+  }
   return TRUE;
 }
 
@@ -462,14 +487,14 @@ gst_rtmp_src_change_state (GstElement *element, GstStateChange transition)
 /* --- the streaming thread --- */
 
 static GstFlowReturn
-gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
+create_buffer (GstRtmpSrc *self, GstBuffer **outbuf)
 {
-  GstRtmpSrc *self = GST_RTMP_SRC (psrc);
   gint64 idle_deadline = G_MAXINT64;
   guint idle_timeout_s;
   gboolean resume = FALSE;
   GstFlowReturn ret;
   GstRtmpFlvOutItem item;
+  gboolean may_read = TRUE; /* until the connection says it cannot */
 
   /* async-connect=false: connect on the first buffer, as rtmp2src */
   if (!self->is_create_started) {
@@ -537,7 +562,27 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
       }
       deadline = MIN (deadline, idle_deadline);
     }
+
+    /* a client reads the socket itself while it waits: one thread wake-up
+     * per arrival instead of the I/O thread's and then ours */
+    if (may_read && !self->is_server && self->connection != NULL
+        && !self->is_reading_paused) {
+      GstRtmpConnection *connection
+          = gst_rtmp_connection_ref (self->connection);
+      GstRtmpConnectionReadResult read;
+
+      g_mutex_unlock (&self->lock);
+      read = gst_rtmp_connection_read_now (connection,
+          MIN (deadline, now_us + G_USEC_PER_SEC));
+      gst_rtmp_connection_unref (connection);
+      g_mutex_lock (&self->lock);
+      /* the I/O thread may have queued meanwhile: look again before
+       * waiting for it */
+      may_read = read != GST_RTMP_CONNECTION_READ_UNAVAILABLE;
+      continue;
+    }
     g_cond_wait_until (&self->cond, &self->lock, deadline);
+    may_read = TRUE;
   }
 
   if (item.type == GST_RTMP_FLV_OUT_ITEM_BUFFER) {
@@ -560,6 +605,19 @@ gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
     ret = GST_FLOW_EOS;
   }
   gst_rtmp_flv_out_item_clear (&item);
+  return ret;
+}
+
+static GstFlowReturn
+gst_rtmp_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
+{
+  GstRtmpSrc *self = GST_RTMP_SRC (psrc);
+  GstFlowReturn ret = create_buffer (self, outbuf);
+
+  /* the streaming thread stops asking for media (flushing, EOS, an error):
+   * the I/O thread reads again, so that nothing waits for us */
+  if (ret != GST_FLOW_OK)
+    release_reading (self);
   return ret;
 }
 
