@@ -2924,6 +2924,65 @@ GST_START_TEST (test_peer_seek_after_eos)
 
 GST_END_TEST;
 
+static guint64
+get_in_bytes (GstElement *src)
+{
+  GstStructure *stats = NULL;
+  guint64 in_bytes = 0;
+
+  g_object_get (src, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "in-bytes-total", &in_bytes));
+  gst_structure_free (stats);
+  return in_bytes;
+}
+
+/* create () reads the socket itself while it waits; a streaming thread
+ * held downstream does not stop the reading: the I/O thread takes it back
+ * (and answers the server) until the queue's bound */
+GST_START_TEST (test_reading_goes_on_while_downstream_blocks)
+{
+  g_autoptr (RtmpTestPeer) peer = rtmp_test_peer_new ();
+  Player player;
+  GstBuffer *buffer;
+  GstPad *pad;
+  gulong probe;
+  guint64 blocked_at, later;
+
+  peer_add_flv_file (peer, NULL);
+  /* live, in real time, endless */
+  rtmp_test_peer_set_play_options (peer, TRUE, TRUE, FALSE,
+      RTMP_TEST_PEER_PLAY_END_NONE);
+  peer_player_init (&player, peer, NULL);
+  gst_element_set_state (player.pipeline, GST_STATE_PLAYING);
+  buffer = player_pull (&player, NULL);
+  fail_unless (buffer != NULL);
+  gst_buffer_unref (buffer);
+
+  pad = gst_element_get_static_pad (player.src, "src");
+  probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, NULL,
+      NULL, NULL);
+  g_usleep (300 * 1000);
+  blocked_at = get_in_bytes (player.src);
+  g_usleep (1500 * 1000);
+  later = get_in_bytes (player.src);
+  GST_INFO ("read %" G_GUINT64_FORMAT " bytes while blocked",
+      later - blocked_at);
+  fail_unless (later > blocked_at + 4096,
+      "nothing read while the streaming thread was blocked (%" G_GUINT64_FORMAT
+      " -> %" G_GUINT64_FORMAT ")",
+      blocked_at, later);
+  gst_pad_remove_probe (pad, probe);
+  gst_object_unref (pad);
+
+  buffer = player_pull (&player, NULL);
+  fail_unless (buffer != NULL);
+  gst_buffer_unref (buffer);
+  assert_no_error (&player);
+  player_clear (&player);
+}
+
+GST_END_TEST;
+
 /* --- bus messages and stats --- */
 
 GST_START_TEST (test_state_messages_and_stats)
@@ -3024,6 +3083,7 @@ rtmpsrc_suite (void)
   tcase_add_test (tc, test_peer_commands);
   tcase_add_test (tc, test_peer_recorded_seek);
   tcase_add_test (tc, test_peer_seek_after_eos);
+  tcase_add_test (tc, test_reading_goes_on_while_downstream_blocks);
   return s;
 }
 
