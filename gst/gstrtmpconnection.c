@@ -1357,6 +1357,19 @@ gst_rtmp_connection_get_tcp_rtt_us_locked (GstRtmpConnection *self)
   return info.tcpi_rtt;
 }
 
+void
+gst_rtmp_connection_get_stats (GstRtmpConnection *self, RtmpSessionStats *stats,
+    guint64 *tcp_rtt_us)
+{
+  memset (stats, 0, sizeof (*stats));
+  gst_rtmp_connection_lock (self);
+  if (self->session)
+    rtmp_session_get_stats (self->session, stats);
+  if (tcp_rtt_us)
+    *tcp_rtt_us = gst_rtmp_connection_get_tcp_rtt_us_locked (self);
+  gst_rtmp_connection_unlock (self);
+}
+
 gchar *
 gst_rtmp_connection_dup_peer_address (GstRtmpConnection *self)
 {

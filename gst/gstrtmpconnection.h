@@ -148,6 +148,10 @@ void gst_rtmp_connection_update_locked (GstRtmpConnection *connection);
 /* TCP round trip time from TCP_INFO, 0 when unknown */
 guint64 gst_rtmp_connection_get_tcp_rtt_us_locked (
     GstRtmpConnection *connection);
+/* The session's counters (zero before there is a session) and, when
+ * @tcp_rtt_us is not NULL, the TCP round trip time; takes the lock */
+void gst_rtmp_connection_get_stats (GstRtmpConnection *connection,
+    RtmpSessionStats *stats, guint64 *tcp_rtt_us);
 /* The peer's address "host:port" (transfer full, nullable) */
 gchar *gst_rtmp_connection_dup_peer_address (GstRtmpConnection *connection);
 

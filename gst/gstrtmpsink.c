@@ -1197,18 +1197,11 @@ static void
 update_bitrate (GstRtmpSink *self, GstRtmpConnection *connection)
 {
   gint64 now = g_get_monotonic_time ();
-  RtmpSessionStats stats = {
-    0,
-  };
-  RtmpSession *session;
+  RtmpSessionStats stats;
 
   if (now - self->stats_mark_us < G_USEC_PER_SEC)
     return;
-  gst_rtmp_connection_lock (connection);
-  session = gst_rtmp_connection_get_session_locked (connection);
-  if (session)
-    rtmp_session_get_stats (session, &stats);
-  gst_rtmp_connection_unlock (connection);
+  gst_rtmp_connection_get_stats (connection, &stats, NULL);
 
   GST_OBJECT_LOCK (self);
   if (self->stats_mark_us != 0 && stats.out_bytes >= self->stats_bytes_at_mark)
@@ -1544,14 +1537,7 @@ get_stats (GstRtmpSink *self)
   g_mutex_unlock (&self->lock);
 
   if (connection) {
-    RtmpSession *session;
-
-    gst_rtmp_connection_lock (connection);
-    session = gst_rtmp_connection_get_session_locked (connection);
-    if (session)
-      rtmp_session_get_stats (session, &stats);
-    tcp_rtt_us = gst_rtmp_connection_get_tcp_rtt_us_locked (connection);
-    gst_rtmp_connection_unlock (connection);
+    gst_rtmp_connection_get_stats (connection, &stats, &tcp_rtt_us);
     gst_rtmp_connection_unref (connection);
   }
 

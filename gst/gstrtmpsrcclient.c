@@ -698,14 +698,7 @@ gst_rtmp_src_client_get_stats (GstRtmpSrc *self)
   g_mutex_unlock (&self->lock);
 
   if (connection) {
-    RtmpSession *session;
-
-    gst_rtmp_connection_lock (connection);
-    session = gst_rtmp_connection_get_session_locked (connection);
-    if (session)
-      rtmp_session_get_stats (session, &stats);
-    tcp_rtt_us = gst_rtmp_connection_get_tcp_rtt_us_locked (connection);
-    gst_rtmp_connection_unlock (connection);
+    gst_rtmp_connection_get_stats (connection, &stats, &tcp_rtt_us);
     gst_rtmp_connection_unref (connection);
   }
 
