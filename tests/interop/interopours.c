@@ -149,9 +149,13 @@ temp_file (const gchar *key, const gchar *name)
   return g_build_filename (dir, name, NULL);
 }
 
-GST_START_TEST (test_ours_auth_adobe)
+/* @publisher publishes to and @player plays from our relay with Adobe
+ * authentication: credentials in the URL, or (@in_url FALSE) rtmp2's
+ * username and password properties */
+static void
+check_auth (const gchar *key, InteropPublisher publisher, InteropPlayer player,
+    gboolean in_url)
 {
-  const gchar *key = "ours-auth-adobe";
   g_autoptr (RtmpExternalProcess) relay = NULL;
   g_autofree gchar *out = NULL;
   g_autofree gchar *url = NULL;
@@ -160,66 +164,44 @@ GST_START_TEST (test_ours_auth_adobe)
 
   interop_fail_unless (key, interop_setup_error == NULL, "%s",
       interop_setup_error);
-  interop_require_ours (key, "rtmpsink");
-  interop_require_ours (key, "rtmpsrc");
+  if (publisher == INTEROP_PUBLISHER_RTMPSINK)
+    interop_require_ours (key, "rtmpsink");
+  if (player == INTEROP_PLAYER_RTMPSRC)
+    interop_require_ours (key, "rtmpsrc");
   relay = start_own_relay (key, "auth", AUTH_EXTRA, TRUE, &port);
   out = temp_file (key, "received.flv");
-  url = g_strdup_printf (
-      "rtmp://" AUTH_USER ":" AUTH_PASSWORD "@127.0.0.1:%u/live/auth", port);
+  url = in_url
+      ? g_strdup_printf (
+          "rtmp://" AUTH_USER ":" AUTH_PASSWORD "@127.0.0.1:%u/live/auth", port)
+      : g_strdup_printf ("rtmp://127.0.0.1:%u/live/auth", port);
   play.url = publish.url = url;
+  if (!in_url)
+    play.extra = publish.extra = AUTH_EXTRA;
   play.file = out;
   publish.file = interop_source_path;
-  play_while_publishing (key, INTEROP_PLAYER_RTMPSRC, &play,
-      INTEROP_PUBLISHER_RTMPSINK, &publish, port);
+  play_while_publishing (key, player, &play, publisher, &publish, port);
+}
+
+GST_START_TEST (test_ours_auth_adobe)
+{
+  check_auth ("ours-auth-adobe", INTEROP_PUBLISHER_RTMPSINK,
+      INTEROP_PLAYER_RTMPSRC, TRUE);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_ours_auth_ffmpeg)
 {
-  const gchar *key = "ours-auth-ffmpeg";
-  g_autoptr (RtmpExternalProcess) relay = NULL;
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *url = NULL;
-  InteropEndpoint play = { 0 }, publish = { 0 };
-  guint16 port;
-
-  interop_fail_unless (key, interop_setup_error == NULL, "%s",
-      interop_setup_error);
-  interop_require_ours (key, "rtmpsrc");
-  relay = start_own_relay (key, "auth", AUTH_EXTRA, TRUE, &port);
-  out = temp_file (key, "received.flv");
-  url = g_strdup_printf (
-      "rtmp://" AUTH_USER ":" AUTH_PASSWORD "@127.0.0.1:%u/live/auth", port);
-  play.url = publish.url = url;
-  play.file = out;
-  publish.file = interop_source_path;
-  play_while_publishing (key, INTEROP_PLAYER_RTMPSRC, &play,
-      INTEROP_PUBLISHER_FFMPEG, &publish, port);
+  check_auth ("ours-auth-ffmpeg", INTEROP_PUBLISHER_FFMPEG,
+      INTEROP_PLAYER_RTMPSRC, TRUE);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_ours_auth_rtmp2)
 {
-  const gchar *key = "ours-auth-rtmp2";
-  g_autoptr (RtmpExternalProcess) relay = NULL;
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *url = NULL;
-  InteropEndpoint play = { 0 }, publish = { 0 };
-  guint16 port;
-
-  interop_fail_unless (key, interop_setup_error == NULL, "%s",
-      interop_setup_error);
-  relay = start_own_relay (key, "auth", AUTH_EXTRA, TRUE, &port);
-  out = temp_file (key, "received.flv");
-  url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/auth", port);
-  play.url = publish.url = url;
-  play.extra = publish.extra = AUTH_EXTRA;
-  play.file = out;
-  publish.file = interop_source_path;
-  play_while_publishing (key, INTEROP_PLAYER_RTMP2SRC, &play,
-      INTEROP_PUBLISHER_RTMP2SINK, &publish, port);
+  check_auth ("ours-auth-rtmp2", INTEROP_PUBLISHER_RTMP2SINK,
+      INTEROP_PLAYER_RTMP2SRC, FALSE);
 }
 
 GST_END_TEST;
