@@ -39,7 +39,8 @@ struct _GstRtmpConnection
   gint ref_count;
 
   GMutex lock;
-  GCond cond;
+  GCond cond; /* broadcast only when n_waiters: see wake_waiters_locked () */
+  guint n_waiters;
   GThread *owner; /* holder of lock, for the ownership assert */
   GRecMutex callback_lock;
 
@@ -335,6 +336,15 @@ copy_config (GstRtmpConnection *self, const GstRtmpConnectionConfig *config)
 
 /* --- state changes, delivered after the lock is dropped --- */
 
+/* GLib's broadcast is a system call even when nobody waits, which is the
+ * usual case: a thread in wait_locked () is counted */
+static void
+wake_waiters_locked (GstRtmpConnection *self)
+{
+  if (self->n_waiters > 0)
+    g_cond_broadcast (&self->cond);
+}
+
 static void
 set_phase_locked (GstRtmpConnection *self, GstRtmpConnectionPhase phase)
 {
@@ -344,7 +354,7 @@ set_phase_locked (GstRtmpConnection *self, GstRtmpConnectionPhase phase)
       gst_rtmp_connection_phase_get_name (phase));
   self->phase = phase;
   g_array_append_val (self->pending_phases, phase);
-  g_cond_broadcast (&self->cond);
+  wake_waiters_locked (self);
 }
 
 static void
@@ -364,7 +374,7 @@ fail_locked (GstRtmpConnection *self, GError *error)
     g_cancellable_cancel (self->cancellable);
   if (self->socket)
     g_socket_close (self->socket, NULL);
-  g_cond_broadcast (&self->cond);
+  wake_waiters_locked (self);
 }
 
 static void
@@ -850,7 +860,7 @@ flush_and_deliver_unlock (GstRtmpConnection *self)
   if (self->phase != GST_RTMP_CONNECTION_PHASE_CLOSED)
     flush_locked (self);
   collect_events_locked (self);
-  g_cond_broadcast (&self->cond);
+  wake_waiters_locked (self);
   gst_rtmp_connection_unlock (self);
   deliver (self);
 }
@@ -1183,7 +1193,7 @@ gst_rtmp_connection_close (GstRtmpConnection *self)
     self->phase = GST_RTMP_CONNECTION_PHASE_CLOSED;
   source = g_steal_pointer (&self->source);
   self->fd_tag = NULL;
-  g_cond_broadcast (&self->cond);
+  wake_waiters_locked (self);
   gst_rtmp_connection_unlock (self);
   g_rec_mutex_unlock (&self->callback_lock);
 
@@ -1202,7 +1212,9 @@ gst_rtmp_connection_wait_locked (GstRtmpConnection *self, gint64 end_time)
 
   ASSERT_OWNER (self);
   self->owner = NULL;
+  self->n_waiters++;
   signalled = g_cond_wait_until (&self->cond, &self->lock, end_time);
+  self->n_waiters--;
   g_assert (self->owner == NULL);
   self->owner = g_thread_self ();
   return signalled;
@@ -1215,7 +1227,7 @@ gst_rtmp_connection_wake (GstRtmpConnection *self)
 
   g_mutex_lock (&self->lock);
   self->wakeups++;
-  g_cond_broadcast (&self->cond);
+  wake_waiters_locked (self);
   g_mutex_unlock (&self->lock);
   if (self->wake_fd >= 0 && write (self->wake_fd, &one, sizeof (one)) < 0) {
     /* the counter is full: a wake-up is pending anyway */

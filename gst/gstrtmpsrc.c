@@ -239,6 +239,23 @@ gst_rtmp_src_apply_reading (GstRtmpSrc *self)
   }
 }
 
+void
+gst_rtmp_src_wait_locked (GstRtmpSrc *self, gint64 end_time)
+{
+  self->n_waiters++;
+  g_cond_wait_until (&self->cond, &self->lock, end_time);
+  self->n_waiters--;
+}
+
+/* GLib's broadcast is a system call even when nobody waits, and the
+ * streaming thread queues what it read itself: no one to wake then */
+void
+gst_rtmp_src_wake_waiters_locked (GstRtmpSrc *self)
+{
+  if (self->n_waiters > 0)
+    g_cond_broadcast (&self->cond);
+}
+
 /* Queues an error after what is queued: @posted when the caller posts it
  * now (nothing queued before it), else create () posts it once the
  * buffers before it were pushed. */
@@ -249,7 +266,7 @@ gst_rtmp_src_queue_error_locked (GstRtmpSrc *self, const GError *error,
   gst_rtmp_flv_out_push_error_locked (self->out, error,
       self->connection_serial > 0, posted);
   self->is_ended = TRUE;
-  g_cond_broadcast (&self->cond);
+  gst_rtmp_src_wake_waiters_locked (self);
 }
 
 void
@@ -257,7 +274,7 @@ gst_rtmp_src_queue_eos_locked (GstRtmpSrc *self)
 {
   gst_rtmp_flv_out_push_eos_locked (self->out);
   self->is_ended = TRUE;
-  g_cond_broadcast (&self->cond);
+  gst_rtmp_src_wake_waiters_locked (self);
 }
 
 void
@@ -307,7 +324,7 @@ gst_rtmp_src_queue_tag_locked (GstRtmpSrc *self, GstRtmpFlvOutTag *tag,
   self->media_bytes += g_bytes_get_size (tag->body);
   gst_rtmp_flv_out_push_tag_locked (self->out, tag, raw_ms,
       self->kind == STREAM_RECORDED);
-  g_cond_broadcast (&self->cond);
+  gst_rtmp_src_wake_waiters_locked (self);
 
   if (!self->is_reading_paused && gst_rtmp_flv_out_is_full_locked (self->out)) {
     GST_DEBUG_OBJECT (self, "queue full: pausing reading");
@@ -424,7 +441,7 @@ gst_rtmp_src_unlock (GstBaseSrc *src)
 
   g_mutex_lock (&self->lock);
   self->is_flushing = TRUE;
-  g_cond_broadcast (&self->cond);
+  gst_rtmp_src_wake_waiters_locked (self);
   connection
       = self->connection ? gst_rtmp_connection_ref (self->connection) : NULL;
   g_mutex_unlock (&self->lock);
@@ -581,7 +598,7 @@ create_buffer (GstRtmpSrc *self, GstBuffer **outbuf)
       may_read = read != GST_RTMP_CONNECTION_READ_UNAVAILABLE;
       continue;
     }
-    g_cond_wait_until (&self->cond, &self->lock, deadline);
+    gst_rtmp_src_wait_locked (self, deadline);
     may_read = TRUE;
   }
 

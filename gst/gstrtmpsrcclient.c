@@ -67,7 +67,7 @@ on_client_state (GstRtmpClient *client, GstRtmpClientState state,
       || state == GST_RTMP_CLIENT_STATE_STOPPED) {
     g_clear_pointer (&self->connection, gst_rtmp_connection_unref);
     self->is_reading_paused = FALSE;
-    g_cond_broadcast (&self->cond);
+    gst_rtmp_src_wake_waiters_locked (self);
   }
   g_mutex_unlock (&self->lock);
 
@@ -89,7 +89,7 @@ on_client_error (GstRtmpClient *client, const GError *error, gpointer user_data)
         error->message);
     g_clear_error (&self->late_error);
     self->late_error = g_error_copy (error);
-    g_cond_broadcast (&self->cond);
+    gst_rtmp_src_wake_waiters_locked (self);
     g_mutex_unlock (&self->lock);
     return;
   }
@@ -224,7 +224,7 @@ handle_stream_control (GstRtmpSrc *self, GstRtmpConnection *connection,
       && self->kind == STREAM_UNDECIDED) {
     GST_INFO_OBJECT (self, "the server says the stream is recorded");
     self->kind = STREAM_RECORDED;
-    g_cond_broadcast (&self->cond);
+    gst_rtmp_src_wake_waiters_locked (self);
   }
   g_mutex_unlock (&self->lock);
 
@@ -267,7 +267,7 @@ handle_playing (GstRtmpSrc *self, GstRtmpConnection *connection)
   self->seeks_pending = seek_ms >= 0 ? 1 : 0;
   if (seek_ms >= 0)
     self->seek_sent_us = g_get_monotonic_time ();
-  g_cond_broadcast (&self->cond);
+  gst_rtmp_src_wake_waiters_locked (self);
   g_mutex_unlock (&self->lock);
 
   if (seek_ms >= 0)
@@ -462,7 +462,7 @@ wait_for_kind (GstRtmpSrc *self)
         break;
       }
     }
-    g_cond_wait_until (&self->cond, &self->lock, deadline);
+    gst_rtmp_src_wait_locked (self, deadline);
   }
   g_mutex_unlock (&self->lock);
   return ok;
@@ -640,7 +640,7 @@ gst_rtmp_src_client_seek (GstRtmpSrc *self, GstSegment *segment,
     gst_rtmp_flv_out_push_error_locked (self->out, self->late_error, TRUE,
         FALSE);
     self->is_ended = TRUE;
-    g_cond_broadcast (&self->cond);
+    gst_rtmp_src_wake_waiters_locked (self);
     g_clear_error (&self->late_error);
     g_mutex_unlock (&self->lock);
     return TRUE;

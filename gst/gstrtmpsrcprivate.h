@@ -58,7 +58,8 @@ struct _GstRtmpSrc
    * (gst_rtmp_server_client_set_reading () and _disconnect () excepted:
    * they take only a connection's lock). */
   GMutex lock;
-  GCond cond;
+  GCond cond; /* through wait_locked () and wake_waiters_locked () */
+  guint n_waiters;
   GstRtmpClient *client; /* created in READY to PAUSED */
   gboolean is_client_started;
   GstRtmpConnection *connection; /* ref; the playing one, or NULL */
@@ -118,6 +119,8 @@ void gst_rtmp_src_apply_reading (GstRtmpSrc *self);
  * posted by create () once the buffers before it went out, unless
  * @posted (the caller posts it now with gst_rtmp_src_post_error ()). */
 void gst_rtmp_src_queue_eos_locked (GstRtmpSrc *self);
+void gst_rtmp_src_wait_locked (GstRtmpSrc *self, gint64 end_time);
+void gst_rtmp_src_wake_waiters_locked (GstRtmpSrc *self);
 void gst_rtmp_src_queue_error_locked (GstRtmpSrc *self, const GError *error,
     gboolean posted);
 /* Exactly one GST_ELEMENT_ERROR for @error. Without the lock. */

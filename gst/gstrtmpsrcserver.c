@@ -208,7 +208,7 @@ on_request (GstRtmpServerRoute *route, GstRtmpServerClient *client,
   gst_rtmp_flv_out_restart_locked (self->out, is_continuation);
   /* it is read until the queue is full again */
   self->is_reading_paused = FALSE;
-  g_cond_broadcast (&self->cond);
+  gst_rtmp_src_wake_waiters_locked (self);
   g_mutex_unlock (&self->lock);
 
   GST_INFO_OBJECT (self, "publisher %s%s", address,
