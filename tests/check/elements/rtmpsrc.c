@@ -784,6 +784,19 @@ count_tags (Flv *flv, guint8 type)
   return n;
 }
 
+/* The stats' in-bytes-total: what rtmpsrc read so far */
+static guint64
+get_in_bytes (GstElement *src)
+{
+  GstStructure *stats = NULL;
+  guint64 in_bytes = 0;
+
+  g_object_get (src, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "in-bytes-total", &in_bytes));
+  gst_structure_free (stats);
+  return in_bytes;
+}
+
 /* --- properties --- */
 
 GST_START_TEST (test_properties_and_defaults)
@@ -1848,8 +1861,7 @@ GST_START_TEST (test_backpressure_bounds_the_queue)
   Server *server = server_new (script_flood, NULL, 1);
   Player player;
   g_autoptr (GPtrArray) buffers = NULL;
-  GstStructure *stats = NULL;
-  guint64 in_bytes = 0, stalled_at;
+  guint64 in_bytes, stalled_at;
   gint64 end = g_get_monotonic_time () + 3 * WAIT_MS * 1000;
 
   player_init (&player, server, NULL);
@@ -1861,9 +1873,7 @@ GST_START_TEST (test_backpressure_bounds_the_queue)
   stalled_at = server->stalled_at;
   g_mutex_unlock (&server->lock);
   fail_unless (stalled_at > 0, "the server never had to wait");
-  g_object_get (player.src, "stats", &stats, NULL);
-  fail_unless (gst_structure_get_uint64 (stats, "in-bytes-total", &in_bytes));
-  gst_structure_free (stats);
+  in_bytes = get_in_bytes (player.src);
   GST_INFO ("the server stalled after %" G_GUINT64_FORMAT " bytes, rtmpsrc "
             "read %" G_GUINT64_FORMAT,
       stalled_at, in_bytes);
@@ -2923,18 +2933,6 @@ GST_START_TEST (test_peer_seek_after_eos)
 }
 
 GST_END_TEST;
-
-static guint64
-get_in_bytes (GstElement *src)
-{
-  GstStructure *stats = NULL;
-  guint64 in_bytes = 0;
-
-  g_object_get (src, "stats", &stats, NULL);
-  fail_unless (gst_structure_get_uint64 (stats, "in-bytes-total", &in_bytes));
-  gst_structure_free (stats);
-  return in_bytes;
-}
 
 /* create () reads the socket itself while it waits; a streaming thread
  * held downstream does not stop the reading: the I/O thread takes it back
